@@ -1,0 +1,270 @@
+"""The document model and its edit log.
+
+Every change a stage makes to a document's text is recorded as an :class:`Edit`.
+The log is *sequential*: each edit's ``start``/``end`` index the text as it stood
+immediately before that edit was applied, so replaying ``doc.edits`` in order on
+the text the reader produced gives the final text, exactly::
+
+    >>> doc = Document(id="a.txt", text="好  ,的")
+    >>> doc.replace([(1, 4, "，")], stage="demo", rule="space_comma")
+    1
+    >>> doc.text
+    '好，的'
+    >>> replay("好  ,的", doc.edits) == doc.text
+    True
+
+That property is what makes the audit trustworthy: nothing a stage removes can
+disappear without leaving an edit behind, and a test can check it for any input.
+
+Stages never assign ``doc.text`` directly; they call :meth:`Document.replace`
+(or :meth:`Document.sub`, :meth:`Document.rewrite`), which apply the change and
+log it in one step.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+#: A replacement proposed by a stage: (start, end, replacement) in the text the
+#: stage is looking at, or (start, end, replacement, rule) to name the rule.
+Span = tuple[int, int, str] | tuple[int, int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change to a text: enough to show it, undo it or replay it.
+
+    ``start``/``end`` index the text immediately before this edit; ``before`` is
+    ``text[start:end]`` at that moment and ``after`` what replaced it
+    (``""`` for a removal).
+    """
+
+    stage: str
+    rule: str
+    start: int
+    end: int
+    before: str
+    after: str = ""
+
+    @property
+    def removed_chars(self) -> int:
+        """Characters this edit took out of the text (0 for a pure insertion)."""
+        return max(0, len(self.before) - len(self.after))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "rule": self.rule,
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Edit:
+        return cls(
+            data["stage"], data["rule"], data["start"], data["end"], data["before"], data.get("after", "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """Why a document left the corpus.
+
+    ``details`` holds reason-specific facts, e.g. ``{"survivor": "b.txt",
+    "similarity": 0.91}`` for a near-duplicate.
+    """
+
+    stage: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stage": self.stage, "reason": self.reason, **({"details": self.details} if self.details else {})}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Drop:
+        return cls(data["stage"], data["reason"], dict(data.get("details", {})))
+
+
+@dataclass(slots=True)
+class Document:
+    """A document on its way through the pipeline.
+
+    ``id``      stable name: the relative path of a .txt file, or the record's
+                id (``file:line`` when it has none) for JSONL.
+    ``source``  the input file it came from, relative to the input folder.
+    ``seq``     its position in the input stream (0-based); corpus-level stages
+                key their per-document verdicts by it, since ids in user data
+                are not guaranteed unique.
+    ``meta``    free-form facts stages record (encoding, extracted date, scores).
+    ``edits``   the sequential edit log (see the module docstring).
+    ``dropped`` set when a stage removes the whole document.
+    ``warnings`` problems a stage met on this document that the user should
+                hear about (a rule that timed out); the runner reports each
+                one with the document's id, and the run goes on.
+    """
+
+    id: str
+    text: str
+    source: str = ""
+    seq: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+    edits: list[Edit] = field(default_factory=list)
+    dropped: Drop | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    # -- changing the text -------------------------------------------------
+
+    def replace(self, spans: Iterable[Span], stage: str, rule: str = "") -> int:
+        """Apply non-overlapping replacements given in *current* text positions.
+
+        Each span is ``(start, end, after)`` or ``(start, end, after, rule)``.
+        Spans may come in any order but must not overlap; no-op spans (where
+        the text already equals ``after``) are skipped. Returns the number of
+        edits made.
+        """
+        new_text, edits = apply_spans(self.text, spans, stage, rule)
+        if edits:
+            self.text = new_text
+            self.edits.extend(edits)
+        return len(edits)
+
+    def sub(
+        self,
+        pattern: regex.Pattern[str] | str,
+        repl: str | Callable[[regex.Match[str]], str],
+        stage: str,
+        rule: str,
+    ) -> int:
+        """``re.sub`` that logs one edit per match. Returns the number of edits."""
+        return self.replace(regex_spans(pattern, repl, self.text), stage, rule)
+
+    def rewrite(self, new_text: str, stage: str, rule: str) -> int:
+        """Replace the whole text by ``new_text``, logging the minimal differing runs.
+
+        For transformations that produce a new string wholesale (script
+        conversion, a library fixer); the edits are found by diffing.
+        """
+        if new_text == self.text:
+            return 0
+        return self.replace(diff_spans(self.text, new_text), stage, rule)
+
+    def drop(self, stage: str, reason: str, **details: Any) -> Document:
+        """Mark the document as removed from the corpus; returns ``self``."""
+        self.dropped = Drop(stage, reason, details)
+        return self
+
+    def warn(self, stage: str, message: str) -> None:
+        """Record a problem for the run report (one line, naming what went wrong)."""
+        self.warnings.append(f"{stage}: {message}")
+
+
+# -- edit helpers (pure functions) -------------------------------------------
+
+
+def apply_spans(text: str, spans: Iterable[Span], stage: str, rule: str = "") -> tuple[str, list[Edit]]:
+    """Apply non-overlapping replacements to ``text``; return the new text and its edits.
+
+    >>> apply_spans("abcdef", [(4, 5, "E"), (0, 2, "")], "demo")
+    ('cdEf', [Edit(stage='demo', rule='', start=0, end=2, before='ab', after=''), \
+Edit(stage='demo', rule='', start=2, end=3, before='e', after='E')])
+    """
+    ordered = sorted(spans, key=lambda s: (s[0], s[1]))
+    pieces: list[str] = []
+    edits: list[Edit] = []
+    pos = 0  # position in the input text
+    shift = 0  # len(output so far) - pos
+    for span in ordered:
+        start, end, after = span[0], span[1], span[2]
+        span_rule = span[3] if len(span) > 3 else rule  # type: ignore[misc]
+        if start < pos or end < start or end > len(text):
+            raise ValueError(f"bad or overlapping span {span[:3]!r} in text of length {len(text)}")
+        before = text[start:end]
+        if before == after:
+            continue
+        pieces.append(text[pos:start])
+        pieces.append(after)
+        edits.append(Edit(stage, span_rule, start + shift, end + shift, before, after))
+        shift += len(after) - len(before)
+        pos = end
+    if not edits:
+        return text, []
+    pieces.append(text[pos:])
+    return "".join(pieces), edits
+
+
+def regex_spans(
+    pattern: regex.Pattern[str] | str,
+    repl: str | Callable[[regex.Match[str]], str],
+    text: str,
+) -> list[tuple[int, int, str]]:
+    """The spans ``re.sub(pattern, repl, text)`` would replace (group refs expanded).
+
+    >>> regex_spans(r" +([，。])", r"\\1", "好 ，的  。")
+    [(1, 3, '，'), (4, 7, '。')]
+    """
+    compiled = regex.compile(pattern) if isinstance(pattern, str) else pattern
+    if callable(repl):
+        return [(m.start(), m.end(), repl(m)) for m in compiled.finditer(text)]
+    return [(m.start(), m.end(), m.expand(repl)) for m in compiled.finditer(text)]
+
+
+def diff_spans(old: str, new: str) -> list[tuple[int, int, str]]:
+    """Minimal-ish replacement spans turning ``old`` into ``new``.
+
+    Equal lengths (the common case: script conversion maps character to
+    character) take a linear fast path; otherwise difflib aligns the texts.
+
+    >>> diff_spans("經濟發展了", "经济发展了")
+    [(0, 3, '经济发')]
+    >>> diff_spans("ab", "axb")
+    [(1, 1, 'x')]
+    """
+    if len(old) == len(new):
+        spans: list[tuple[int, int, str]] = []
+        i, n = 0, len(old)
+        while i < n:
+            if old[i] == new[i]:
+                i += 1
+                continue
+            j = i
+            while j < n and old[j] != new[j]:
+                j += 1
+            spans.append((i, j, new[i:j]))
+            i = j
+        return spans
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+
+
+def replay(text: str, edits: Iterable[Edit]) -> str:
+    """Apply an edit log to the text it started from, checking every ``before``.
+
+    >>> replay("abc", [Edit("s", "r", 1, 2, "b", "")])
+    'ac'
+    """
+    for e in edits:
+        if text[e.start : e.end] != e.before:
+            raise ValueError(f"edit {e!r} does not match text {text[e.start:e.end]!r}")
+        text = text[: e.start] + e.after + text[e.end :]
+    return text
+
+
+def undo(text: str, edits: list[Edit]) -> str:
+    """Recover the text an edit log started from, given the text it ended with.
+
+    >>> undo("ac", [Edit("s", "r", 1, 2, "b", "")])
+    'abc'
+    """
+    for e in reversed(edits):
+        if text[e.start : e.start + len(e.after)] != e.after:
+            raise ValueError(f"edit {e!r} does not match text")
+        text = text[: e.start] + e.before + text[e.start + len(e.after) :]
+    return text

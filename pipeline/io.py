@@ -1,0 +1,339 @@
+"""Reading documents from a folder and writing the clean corpus, safely.
+
+Readers
+    ``read_folder(root)`` walks a folder recursively, in sorted order so every
+    run sees the documents in the same order, and yields :class:`Document`
+    objects or :class:`Problem` records (a file or line that could not be read).
+    ``.txt`` is one document per file; ``.jsonl`` and ``.jsonl.gz`` one per
+    line. Other files are skipped silently (images, HTML dumps and the like are
+    not text this tool reads).
+
+Encodings
+    UTF-8 first (a BOM is removed); otherwise the bytes are tried as GB18030
+    (a superset of GBK and GB2312) and Big5, and charset-normalizer decides
+    between decodings that both succeed. The encoding goes into
+    ``doc.meta["encoding"]`` whenever it is not plain UTF-8. Files with NUL
+    bytes are binary; files no candidate decodes are reported, not garbled.
+
+Writers
+    Everything is written through :func:`atomic_write` (a temporary file in the
+    same folder, then ``os.replace``), so a crash never leaves half a file.
+    :func:`safe_relpath` turns any document id into a path that stays inside the
+    output folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import regex
+
+from .document import Document
+
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Input that could not be read: one line of the run report, and a warning."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "line": self.line, "message": self.message}
+
+
+class UndecodableError(ValueError):
+    """Bytes that are binary or in no encoding cleancorpus reads."""
+
+
+# -- encodings -----------------------------------------------------------------
+
+# The legacy encodings Chinese web text arrives in. GB18030 decodes everything
+# GBK and GB2312 decode (it is their superset); cp950 is Microsoft's Big5.
+_LEGACY = ("gb18030", "big5", "cp950")
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode bytes of unknown encoding; return ``(text, encoding)``.
+
+    >>> decode_bytes("中文".encode("utf-8"))
+    ('中文', 'utf-8')
+    >>> decode_bytes(codecs.BOM_UTF8 + "中文".encode("utf-8"))
+    ('中文', 'utf-8-sig')
+    >>> decode_bytes("简体中文的文本".encode("gbk"))
+    ('简体中文的文本', 'gb18030')
+    >>> decode_bytes("繁體中文的文本".encode("big5"))
+    ('繁體中文的文本', 'big5')
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass  # a BOM followed by something else: fall through to detection
+    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:
+                break
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if "\x00" in text:
+            raise UndecodableError("binary file (NUL bytes)")
+        return text, "utf-8"
+    if b"\x00" in data:
+        raise UndecodableError("binary file (NUL bytes)")
+    decodings: dict[str, str] = {}
+    for name in _LEGACY:
+        try:
+            decodings[name] = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    if not decodings:
+        raise UndecodableError("not UTF-8, GB18030 or Big5 (undecodable bytes)")
+    if len(decodings) == 1 or "gb18030" not in decodings:
+        name = next(iter(decodings))
+        return decodings[name], "big5" if name == "cp950" else name
+    return _choose(data, decodings)
+
+
+def _choose(data: bytes, decodings: dict[str, str]) -> tuple[str, str]:
+    """Both GB18030 and Big5 decode: let charset-normalizer's coherence decide."""
+    import charset_normalizer  # imported lazily: only legacy-encoded input needs it
+
+    best = charset_normalizer.from_bytes(data, cp_isolation=["gb18030", "big5", "cp950"]).best()
+    name = best.encoding if best is not None else "gb18030"
+    name = {"cp950": "big5", "big5hkscs": "big5"}.get(name, name)
+    key = "cp950" if name == "big5" and "big5" not in decodings else name
+    if key not in decodings:
+        name, key = "gb18030", "gb18030"
+    return decodings[key], name
+
+
+# -- readers -----------------------------------------------------------------------
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Readable files under ``root``, recursively, in a stable (sorted) order.
+
+    Hidden files and folders (``.git``, ``.cleancorpus-tmp-*``) are skipped.
+    """
+    entries = sorted(root.iterdir(), key=lambda p: p.name)
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            yield from iter_files(path)
+        elif path.is_file() and path.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+            yield path
+
+
+def read_folder(
+    root: str | os.PathLike[str], text_field: str = "text", id_field: str = "id"
+) -> Iterator[Document | Problem]:
+    """Every document under ``root``, in a deterministic order, with problems inline.
+
+    ``seq`` numbers the documents in the order they are yielded.
+    """
+    root = Path(root)
+    seq = 0
+    for path in iter_files(root):
+        rel = path.relative_to(root).as_posix()
+        if path.name.endswith(TEXT_SUFFIXES):
+            items: Iterator[Document | Problem] = _read_txt(path, rel)
+        else:
+            items = _read_jsonl(path, rel, text_field, id_field)
+        for item in items:
+            if isinstance(item, Document):
+                item.seq = seq
+                seq += 1
+            yield item
+
+
+def _read_txt(path: Path, rel: str) -> Iterator[Document | Problem]:
+    try:
+        data = path.read_bytes()
+        text, encoding = decode_bytes(data)
+    except OSError as exc:
+        yield Problem(rel, None, f"cannot read: {exc.strerror}")
+        return
+    except UndecodableError as exc:
+        yield Problem(rel, None, str(exc))
+        return
+    # A final newline terminates the last line; it is not content. (Writers add
+    # it back, so cleaning the output again changes nothing.)
+    if text.endswith("\n"):
+        text = text[:-1]
+    meta = {} if encoding == "utf-8" else {"encoding": encoding}
+    yield Document(id=rel, text=text, source=rel, meta=meta)
+
+
+def _open_lines(path: Path) -> IO[bytes]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterator[Document | Problem]:
+    try:
+        fh = _open_lines(path)
+    except OSError as exc:
+        yield Problem(rel, None, f"cannot read: {exc.strerror}")
+        return
+    with fh:
+        lineno = 0
+        while True:
+            try:
+                raw = fh.readline()
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                yield Problem(rel, lineno + 1 if lineno else None, f"corrupt gzip stream: {exc}")
+                return
+            if not raw:
+                return
+            lineno += 1
+            if not raw.strip():
+                continue
+            yield _parse_record(raw, rel, lineno, text_field, id_field)
+
+
+def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: str) -> Document | Problem:
+    try:
+        line, encoding = decode_bytes(raw)
+    except UndecodableError as exc:
+        return Problem(rel, lineno, str(exc))
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Problem(rel, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(record, dict):
+        return Problem(rel, lineno, f"a JSON object was expected, not {type(record).__name__}")
+    text = record.get(text_field)
+    if not isinstance(text, str):
+        found = "missing" if text is None else f"a {type(text).__name__}"
+        return Problem(rel, lineno, f"field {text_field!r} is {found}, not a string")
+    rec_id = record.get(id_field)
+    doc_id = str(rec_id) if isinstance(rec_id, (str, int)) and str(rec_id) else f"{rel}:{lineno}"
+    meta: dict[str, Any] = {"line": lineno}
+    if encoding != "utf-8":
+        meta["encoding"] = encoding
+    fields = {k: v for k, v in record.items() if k not in (text_field, id_field)}
+    if fields:
+        meta["fields"] = fields
+    return Document(id=doc_id, text=text, source=rel, meta=meta)
+
+
+# -- safe paths ---------------------------------------------------------------------
+
+# Characters that are unsafe or ambiguous in a file name on some system.
+_UNSAFE = regex.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
+_RESERVED = regex.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")
+_MAX_NAME_BYTES = 200
+
+
+def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
+    """A relative path for a document id that cannot leave the output folder.
+
+    ``..`` and empty components are dropped, a leading ``/`` or drive is
+    ignored, unsafe characters become ``_``, over-long names are shortened. When
+    anything had to change, a short hash of the original id is appended, so
+    two different ids do not map to one file (the writer numbers the rare
+    remaining clashes, such as ``a`` and ``a.txt``).
+
+    >>> safe_relpath("news/a.txt")
+    PurePosixPath('news/a.txt')
+    >>> str(safe_relpath("news/123"))
+    'news/123.txt'
+    >>> str(safe_relpath("../../etc/passwd"))
+    'etc/passwd~936d7c04.txt'
+    >>> str(safe_relpath("data.jsonl:12"))
+    'data.jsonl_12~77fb448f.txt'
+    """
+    original = doc_id
+    doc_id = unicodedata.normalize("NFC", doc_id).replace("\\", "/")
+    parts = []
+    for part in doc_id.split("/"):
+        if part in ("", ".", ".."):
+            continue
+        part = _UNSAFE.sub("_", part).strip(" .") or "_"
+        if _RESERVED.match(part):
+            part = "_" + part
+        while len(part.encode("utf-8")) > _MAX_NAME_BYTES:
+            part = part[:-1]
+        parts.append(part)
+    if not parts:
+        parts = ["_"]
+    changed = "/".join(parts) != original
+    name = parts[-1]
+    if suffix and name.endswith(suffix):
+        name = name[: -len(suffix)]
+    if changed:
+        digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
+        name = f"{name}~{digest}"
+    return PurePosixPath(*parts[:-1], name + suffix)
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies under it (after resolving links)."""
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+# -- atomic writing ------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", durable: bool = False) -> Iterator[IO[Any]]:
+    """Write a file so that readers see the old version or the new one, never half.
+
+    The content goes to a temporary file in the same folder, then is renamed
+    over ``path``. If the block raises, the temporary file is removed and
+    ``path`` is untouched. ``durable=True`` also fsyncs before the rename, which
+    protects against power loss, not just a crashed process; it costs a disk
+    flush per file, too much for a million corpus files.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        binary = "b" in mode
+        with io.open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "\n") as fh:
+            yield fh
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Atomically write a text file (UTF-8, ``\\n`` line endings)."""
+    with atomic_write(path) as fh:
+        fh.write(text)

@@ -1,0 +1,171 @@
+"""Counting what a run did, per stage and per rule, and summarising it.
+
+The runner feeds every finished document (written or dropped) and every input
+problem into a :class:`RunStats`; ``to_json()`` is ``report.json`` and
+``summary()`` the short text printed on the terminal. Everything outside the
+``timing`` section is deterministic, so reports from two runs on the same input
+compare equal whatever the worker count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .document import Document
+from .io import Problem
+
+#: How many input problems the report lists in full (all are in audit/problems.jsonl).
+MAX_LISTED_PROBLEMS = 100
+
+
+@dataclass
+class StageStats:
+    """What one stage did over the whole run."""
+
+    edits: int = 0
+    docs_changed: int = 0
+    chars_removed: int = 0
+    chars_added: int = 0
+    dropped: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "edits": self.edits,
+            "docs_changed": self.docs_changed,
+            "chars_removed": self.chars_removed,
+            "chars_added": self.chars_added,
+            "dropped": self.dropped,
+        }
+
+
+@dataclass
+class RuleStats:
+    """What one rule (a fixer, a rule file entry) did."""
+
+    edits: int = 0
+    chars_removed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"edits": self.edits, "chars_removed": self.chars_removed}
+
+
+@dataclass
+class RunStats:
+    """Accumulates the run report."""
+
+    stage_names: list[str]
+    docs_read: int = 0
+    docs_written: int = 0
+    bytes_in: int = 0
+    chars_in: int = 0
+    chars_out: int = 0
+    problems_total: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    drops: Counter[str] = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)
+    stages: dict[str, StageStats] = field(default_factory=dict)
+    rules: dict[str, RuleStats] = field(default_factory=dict)
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in self.stage_names:
+            self.stages.setdefault(name, StageStats())
+
+    def read(self, doc: Document) -> None:
+        """Count a document as it enters the pipeline."""
+        self.docs_read += 1
+        self.chars_in += len(doc.text)
+        self.bytes_in += len(doc.text.encode("utf-8"))
+        encoding = doc.meta.get("encoding")
+        if encoding:
+            self.encodings[encoding] += 1
+
+    def problem(self, problem: Problem) -> None:
+        self.problems_total += 1
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(problem)
+
+    def finished(self, doc: Document) -> None:
+        """Count a document leaving the pipeline, written or dropped."""
+        changed: set[str] = set()
+        for edit in doc.edits:
+            stage = self.stages.setdefault(edit.stage, StageStats())
+            stage.edits += 1
+            stage.chars_removed += max(0, len(edit.before) - len(edit.after))
+            stage.chars_added += max(0, len(edit.after) - len(edit.before))
+            changed.add(edit.stage)
+            rule = self.rules.setdefault(f"{edit.stage}/{edit.rule}", RuleStats())
+            rule.edits += 1
+            rule.chars_removed += max(0, len(edit.before) - len(edit.after))
+        for name in changed:
+            self.stages[name].docs_changed += 1
+        if doc.dropped is not None:
+            self.drops[f"{doc.dropped.stage}:{doc.dropped.reason}"] += 1
+            self.stages.setdefault(doc.dropped.stage, StageStats()).dropped += 1
+        else:
+            self.docs_written += 1
+            self.chars_out += len(doc.text)
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for name, value in seconds.items():
+            self.stages.setdefault(name, StageStats()).seconds += value
+
+    def to_json(self, wall_seconds: float, workers: int) -> dict[str, Any]:
+        return {
+            "documents": {
+                "read": self.docs_read,
+                "written": self.docs_written,
+                "dropped": sum(self.drops.values()),
+                "problems": self.problems_total,
+            },
+            "characters": {
+                "in": self.chars_in,
+                "out": self.chars_out,
+                "removed": self.chars_in - self.chars_out,
+            },
+            "dropped": dict(sorted(self.drops.items())),
+            "encodings": dict(sorted(self.encodings.items())),
+            "stages": {name: stats.to_json() for name, stats in self.stages.items()},
+            "rules": {name: self.rules[name].to_json() for name in sorted(self.rules)},
+            "problems": [p.to_json() for p in self.problems],
+            "sections": self.sections,
+            "timing": {
+                "workers": workers,
+                "wall_seconds": round(wall_seconds, 3),
+                "docs_per_second": round(self.docs_read / wall_seconds, 1) if wall_seconds else None,
+                "mb_per_second": round(self.bytes_in / 1e6 / wall_seconds, 3) if wall_seconds else None,
+                "stage_seconds": {name: round(s.seconds, 3) for name, s in self.stages.items()},
+            },
+        }
+
+
+def summary(report: dict[str, Any], top_rules: int = 8) -> str:
+    """A few lines for the terminal: documents, characters, what removed most, speed."""
+    docs, chars, timing = report["documents"], report["characters"], report["timing"]
+    lines = [
+        f"documents: {docs['read']} read, {docs['written']} written, {docs['dropped']} dropped, "
+        f"{docs['problems']} input problems",
+        f"characters: {chars['in']:,} in, {chars['out']:,} out ({chars['removed']:,} removed)",
+    ]
+    if report["dropped"]:
+        lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in report["dropped"].items()))
+    per_stage = [
+        f"{name} -{s['chars_removed']:,}/+{s['chars_added']:,} ({s['edits']} edits)"
+        for name, s in report["stages"].items()
+        if s["edits"] or s["dropped"]
+    ]
+    if per_stage:
+        lines.append("stages: " + "; ".join(per_stage))
+    ranked = sorted(report["rules"].items(), key=lambda kv: (-kv[1]["chars_removed"], kv[0]))[:top_rules]
+    ranked = [(k, v) for k, v in ranked if v["chars_removed"]]
+    if ranked:
+        lines.append("top rules by characters removed: " + ", ".join(f"{k} {v['chars_removed']:,}" for k, v in ranked))
+    wall = timing["wall_seconds"]
+    lines.append(
+        f"time: {wall:.2f} s with {timing['workers']} worker(s), "
+        f"{timing['docs_per_second'] or 0:,.0f} docs/s, {timing['mb_per_second'] or 0:.2f} MB/s"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,543 @@
+"""Running a pipeline over a folder: passes, workers, audit routing, atomic output.
+
+The stage list is cut into *segments* at each corpus-level stage::
+
+    [whitespace, repair, normalize, rules, boilerplate*, quality, dedup*]
+     \\______________ segment 1 ______________/ \\___ segment 2 ___/  3
+
+Segment 1 reads the input, runs its per-document stages in a process pool and
+calls ``boilerplate.observe`` on each result; the documents are spilled to a
+temporary file in the output's staging folder and the states are streamed into
+``boilerplate.merge``. Segment 2 reads the spill, applies ``boilerplate`` with
+its summary, runs ``quality`` and observes for ``dedup``; segment 3 applies
+``dedup`` and writes. Memory holds the in-flight window of documents and the
+corpus stages' compact summaries, never the corpus.
+
+Order is deterministic: documents are processed in chunks, and results are
+consumed in input order whatever the number of workers, so the output of
+``--workers 1`` and ``--workers 8`` is byte-identical.
+
+Output goes to a staging folder inside the output folder and is moved into
+place only when the run has finished, entry by entry (``corpus/``, ``audit/``,
+``report.json``...). A crashed run leaves only its staging folder, which the
+next run removes; the previous output stays intact until then.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pickle
+import secrets
+import shutil
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from . import __version__
+from .config import Config
+from .document import Document
+from .io import JSONL_SUFFIXES, Problem, atomic_write, inside, read_folder, safe_relpath
+from .report import RunStats
+from .stage import describe, is_corpus_stage, write_artifacts
+
+STAGING_PREFIX = ".cleancorpus-tmp-"
+REPORT_NAME = "report.json"
+
+
+class RunError(Exception):
+    """A run that cannot start (bad paths, refusal to overwrite); the message is for the user."""
+
+
+# -- steps executed in workers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A corpus-level stage's ``apply`` with its summary: a per-document step."""
+
+    stage: Any
+    summary: Any
+
+    @property
+    def name(self) -> str:
+        return self.stage.name
+
+    def apply(self, doc: Document) -> Document:
+        return self.stage.apply(doc, self.summary)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Per-document steps, then (optionally) a corpus-level stage to observe."""
+
+    steps: tuple[Any, ...]
+    observer: Any | None
+
+
+def split_segments(stages: Iterable[Any]) -> list[list[Any]]:
+    """Cut the stage list after each corpus-level stage.
+
+    >>> from pipeline.whitespace import Whitespace
+    >>> class C:
+    ...     name = "c"
+    ...     def observe(self, doc): ...
+    ...     def merge(self, states): ...
+    >>> [[s.name for s in seg] for seg in split_segments([Whitespace(), C(), Whitespace()])]
+    [['whitespace', 'c'], ['whitespace']]
+    """
+    segments: list[list[Any]] = [[]]
+    for stage in stages:
+        segments[-1].append(stage)
+        if is_corpus_stage(stage):
+            segments.append([])
+    if not segments[-1] and len(segments) > 1:
+        segments.pop()
+    return segments
+
+
+Result = tuple[Document, Any, list[float]]
+
+
+def process(segment: Segment, doc: Document) -> Result:
+    """Run a segment's steps on one document; return it, its observed state and timings.
+
+    A step that raises is reported as a warning on the document, and the
+    document continues as it was before that step: one bad document or one
+    stage bug must not stop a long run.
+    """
+    seconds: list[float] = []
+    for step in segment.steps:
+        if doc.dropped is not None:
+            seconds.append(0.0)
+            continue
+        t0 = time.perf_counter()
+        text, n_edits, meta = doc.text, len(doc.edits), dict(doc.meta)
+        try:
+            doc = step.apply(doc)
+        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+            doc.text, doc.meta = text, meta
+            del doc.edits[n_edits:]
+            doc.warn(step.name, f"stage failed, document left as it was: {type(exc).__name__}: {exc}")
+        seconds.append(time.perf_counter() - t0)
+    state = None
+    if segment.observer is not None and doc.dropped is None:
+        t0 = time.perf_counter()
+        state = segment.observer.observe(doc)
+        seconds.append(time.perf_counter() - t0)
+    return doc, state, seconds
+
+
+_SEGMENT: Segment | None = None
+
+
+def _init_worker(segment: Segment) -> None:
+    global _SEGMENT
+    _SEGMENT = segment
+
+
+def _process_chunk(chunk: list[Document]) -> list[Result]:
+    assert _SEGMENT is not None
+    return [process(_SEGMENT, doc) for doc in chunk]
+
+
+def _chunks(docs: Iterable[Document], size: int, max_chars: int = 2_000_000) -> Iterator[list[Document]]:
+    chunk: list[Document] = []
+    chars = 0
+    for doc in docs:
+        chunk.append(doc)
+        chars += len(doc.text)
+        if len(chunk) >= size or chars >= max_chars:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def execute(segment: Segment, docs: Iterable[Document], workers: int, chunk_size: int = 32) -> Iterator[Result]:
+    """Run a segment over documents, in input order, with at most a window in flight.
+
+    ``multiprocessing.Pool.imap`` would read the whole input into its task
+    queue; here at most ``4 * workers`` chunks are outstanding, so memory stays
+    bounded however large the input is.
+    """
+    if workers <= 1:
+        for doc in docs:
+            yield process(segment, doc)
+        return
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with context.Pool(workers, initializer=_init_worker, initargs=(segment,)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in _chunks(docs, chunk_size):
+            pending.append(pool.apply_async(_process_chunk, (chunk,)))
+            while len(pending) >= 4 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+# -- spilling documents between passes ------------------------------------------------------
+
+
+class Spill:
+    """Documents parked on disk between two passes (pickles, one after another)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[bytes] | None = open(path, "wb")
+        self.count = 0
+
+    def write(self, doc: Document) -> None:
+        assert self._fh is not None
+        pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def read(self) -> Iterator[Document]:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        with open(self.path, "rb") as fh:
+            for _ in range(self.count):
+                yield pickle.load(fh)
+        self.path.unlink()
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def corpus_path(doc: Document) -> PurePosixPath:
+    """Where a document's text goes under ``corpus/``.
+
+    A .txt document keeps its relative path. A JSONL record goes under a folder
+    named after its file (``data/a.jsonl`` → ``data/a/``), named by its id, or by
+    its line number when it has none.
+    """
+    if "line" not in doc.meta:
+        return safe_relpath(doc.id)
+    source = doc.source
+    for suffix in JSONL_SUFFIXES[::-1]:  # ".jsonl.gz" before ".jsonl"
+        if source.endswith(suffix):
+            source = source[: -len(suffix)]
+            break
+    own_id = doc.id != f"{doc.source}:{doc.meta['line']}"
+    return safe_relpath(source, suffix="") / safe_relpath(doc.id if own_id else str(doc.meta["line"]))
+
+
+class Sink:
+    """Writes finished documents: the corpus, the audit, the report counts."""
+
+    def __init__(self, root: Path, formats: tuple[str, ...], shard_size: int, stats: RunStats) -> None:
+        self.root = root
+        self.formats = formats
+        self.shard_size = shard_size
+        self.stats = stats
+        (root / "audit").mkdir(parents=True)
+        self._edits = open(root / "audit" / "edits.jsonl", "w", encoding="utf-8")
+        self._dropped = open(root / "audit" / "dropped.jsonl", "w", encoding="utf-8")
+        self._problems = open(root / "audit" / "problems.jsonl", "w", encoding="utf-8")
+        self._shard: IO[str] | None = None
+        self._shard_index = 0
+        self._shard_count = 0
+
+    def problem(self, problem: Problem, warn: Callable[[str], None]) -> None:
+        self.stats.problem(problem)
+        self._problems.write(_json_line(problem.to_json()))
+        warn(str(problem))
+
+    def finish(self, doc: Document, warn: Callable[[str], None]) -> None:
+        for message in doc.warnings:
+            self.problem(Problem(doc.source or doc.id, doc.meta.get("line"), f"{doc.id}: {message}"), warn)
+        if doc.dropped is None and not doc.text:
+            doc.drop("write", "empty")
+        self.stats.finished(doc)
+        if doc.edits:
+            self._edits.write(_json_line({"id": doc.id, "source": doc.source, "edits": [e.to_json() for e in doc.edits]}))
+        if doc.dropped is not None:
+            record = {"id": doc.id, "source": doc.source, **doc.dropped.to_json(), "text": doc.text}
+            self._dropped.write(_json_line(record))
+            return
+        if "txt" in self.formats:
+            self._write_txt(doc)
+        if "jsonl" in self.formats:
+            self._write_shard(doc)
+
+    def _write_txt(self, doc: Document) -> None:
+        rel = corpus_path(doc)
+        path = self.root / "corpus" / rel
+        n = 2
+        while path.exists():  # two documents claiming one file: number the later ones
+            path = self.root / "corpus" / rel.with_name(f"{rel.stem}~{n}{rel.suffix}")
+            n += 1
+        with atomic_write(path) as fh:
+            fh.write(doc.text + "\n")
+
+    def _write_shard(self, doc: Document) -> None:
+        if self._shard is None or self._shard_count >= self.shard_size:
+            if self._shard is not None:
+                self._shard.close()
+                self._shard_index += 1
+            (self.root / "shards").mkdir(exist_ok=True)
+            self._shard = open(self.root / "shards" / f"part-{self._shard_index:05d}.jsonl", "w", encoding="utf-8")
+            self._shard_count = 0
+        self._shard.write(_json_line({"id": doc.id, "text": doc.text, "source": doc.source, "meta": doc.meta}))
+        self._shard_count += 1
+
+    def close(self) -> None:
+        for fh in (self._edits, self._dropped, self._problems, self._shard):
+            if fh is not None:
+                fh.close()
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# -- the output folder -----------------------------------------------------------------------
+
+
+def check_paths(input_dir: Path, output_dir: Path, force: bool) -> None:
+    """Refuse runs that would read garbage or destroy something."""
+    if not input_dir.is_dir():
+        raise RunError(f"{input_dir}: input folder not found")
+    if inside(output_dir, input_dir):
+        raise RunError(f"{output_dir}: the output folder may not be inside the input folder {input_dir}")
+    if inside(input_dir, output_dir):
+        raise RunError(f"{output_dir}: the output folder may not contain the input folder {input_dir}")
+    if output_dir.exists():
+        if not output_dir.is_dir():
+            raise RunError(f"{output_dir}: output path exists and is not a folder")
+        existing = [p.name for p in output_dir.iterdir() if not p.name.startswith(STAGING_PREFIX)]
+        if existing and not force:
+            raise RunError(
+                f"{output_dir}: output folder is not empty ({len(existing)} entries); "
+                "use --force to replace the cleancorpus output in it"
+            )
+
+
+class Staging:
+    """A private folder inside the output folder; moved into place on commit.
+
+    On commit, each top-level entry of the staging folder replaces the entry of
+    the same name in the output folder, and the entries a previous cleancorpus
+    run listed in its report (and this run no longer writes) are removed. Files
+    the user put there are never touched.
+    """
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self.path = output_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+
+    def __enter__(self) -> Staging:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.output_dir.glob(STAGING_PREFIX + "*"):
+            pid = stale.name[len(STAGING_PREFIX) :].split("-")[0]
+            if not (pid.isdigit() and _alive(int(pid))):
+                shutil.rmtree(stale, ignore_errors=True)
+        self.path.mkdir()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def commit(self) -> None:
+        previous = _previous_outputs(self.output_dir)
+        produced = sorted(p.name for p in self.path.iterdir() if not p.name.startswith("."))
+        trash = self.path / ".replaced"
+        trash.mkdir()
+        for name in produced:
+            target = self.output_dir / name
+            if target.exists() or target.is_symlink():
+                os.replace(target, trash / name)
+            os.replace(self.path / name, target)
+        for name in previous - set(produced):
+            target = self.output_dir / name
+            if target.exists() and "/" not in name and name not in ("", ".", ".."):
+                os.replace(target, trash / name)
+
+
+def _previous_outputs(output_dir: Path) -> set[str]:
+    try:
+        with open(output_dir / REPORT_NAME, encoding="utf-8") as fh:
+            report = json.load(fh)
+        if report.get("tool") == "cleancorpus":
+            return set(report.get("outputs", []))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return set()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line, self-overwriting status on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool, stream: IO[str] = sys.stderr) -> None:
+        self.enabled = enabled and stream.isatty()
+        self.stream = stream
+        self._last = 0.0
+        self._start = time.monotonic()
+
+    def update(self, label: str, count: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.25:
+            return
+        self._last = now
+        rate = count / max(now - self._start, 1e-9)
+        self.stream.write(f"\r{label}: {count:,} documents ({rate:,.0f}/s)\x1b[K")
+        self.stream.flush()
+
+    def start(self) -> None:
+        self._start = time.monotonic()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def run_pipeline(
+    input_dir: str | os.PathLike[str],
+    output_dir: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    stages: list[Any] | None = None,
+    force: bool = False,
+    warn: Callable[[str], None] = _stderr,
+) -> dict[str, Any]:
+    """Clean every document under ``input_dir`` into ``output_dir``; return the report.
+
+    ``stages`` overrides the configured stage list with ready-made stage
+    objects (for library use). Raises :class:`RunError` before touching
+    anything when the paths are unsafe.
+    """
+    config = config or Config()
+    stages = list(stages) if stages is not None else config.build_stages()
+    input_dir, output_dir = Path(input_dir), Path(output_dir)
+    check_paths(input_dir, output_dir, force)
+    workers = config.run.workers or default_workers()
+    started = time.perf_counter()
+    stats = RunStats([s.name for s in stages])
+    progress = Progress(config.run.progress)
+
+    with Staging(output_dir) as staging:
+        sink = Sink(staging.path, config.run.formats, config.run.shard_size, stats)
+
+        def source() -> Iterator[Document]:
+            for item in read_folder(input_dir, config.run.text_field, config.run.id_field):
+                if isinstance(item, Problem):
+                    sink.problem(item, warn)
+                else:
+                    stats.read(item)
+                    yield item
+
+        docs: Iterable[Document] = source()
+        carried: tuple[Any, ...] = ()  # bound applies of the corpus stages seen so far
+        segments = split_segments(stages)
+        for number, seg_stages in enumerate(segments, 1):
+            observer = seg_stages[-1] if is_corpus_stage(seg_stages[-1]) else None
+            steps = carried + tuple(seg_stages[:-1] if observer else seg_stages)
+            segment = Segment(steps, observer)
+            names = [s.name for s in steps] + ([observer.name] if observer else [])
+            label = f"pass {number}/{len(segments)}"
+            progress.start()
+            results = execute(segment, docs, workers)
+            if observer is None:
+                for count, (doc, _, seconds) in enumerate(results, 1):
+                    stats.add_seconds(_timings(names, seconds))
+                    sink.finish(doc, warn)
+                    progress.update(label, count)
+                break
+            spill = Spill(staging.path / f".spill-{number}.pickle")
+            states = _observe(results, spill, sink, stats, names, warn, progress, label)
+            summary = observer.merge(states)
+            for _ in states:
+                raise RuntimeError(f"stage {observer.name!r}: merge() did not consume every state")
+            stats.sections[observer.name] = describe(observer, summary)
+            write_artifacts(observer, summary, staging.path)
+            carried = (Bound(observer, summary),)
+            docs = spill.read()
+        progress.done()
+        sink.close()
+
+        wall = time.perf_counter() - started
+        report = {
+            "tool": "cleancorpus",
+            "version": __version__,
+            "pipeline": [s.name for s in stages],
+            **stats.to_json(wall, workers),
+        }
+        report["outputs"] = sorted([p.name for p in staging.path.iterdir() if not p.name.startswith(".")] + [REPORT_NAME])
+        with atomic_write(staging.path / REPORT_NAME) as fh:
+            json.dump(report, fh, ensure_ascii=False, indent=2, default=_json_default)
+            fh.write("\n")
+        staging.commit()
+    return report
+
+
+def _observe(
+    results: Iterator[Result],
+    spill: Spill,
+    sink: Sink,
+    stats: RunStats,
+    names: list[str],
+    warn: Callable[[str], None],
+    progress: Progress,
+    label: str,
+) -> Iterator[Any]:
+    """Stream observed states to ``merge``; park documents on disk, finish dropped ones."""
+    for count, (doc, state, seconds) in enumerate(results, 1):
+        stats.add_seconds(_timings(names, seconds))
+        progress.update(label, count)
+        if doc.dropped is not None:
+            sink.finish(doc, warn)
+            continue
+        spill.write(doc)
+        yield state
+
+
+def _timings(names: list[str], seconds: list[float]) -> dict[str, float]:
+    return dict(zip(names, seconds))

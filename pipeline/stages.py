@@ -1,0 +1,24 @@
+"""The stages cleancorpus knows, and the default pipeline.
+
+A pipeline is a list of stage classes in the order they run; adding a stage is
+one module and one line here. Order matters: repair before normalisation (fix
+the bytes before judging the characters), normalisation before rules (rules are
+written once, in Simplified script with Chinese punctuation), rules and
+repetition before deduplication (boilerplate must not decide what counts as a
+duplicate).
+"""
+
+from __future__ import annotations
+
+from .whitespace import Whitespace
+
+#: The stages ``cleancorpus run`` runs when no config names others, in order.
+DEFAULT_PIPELINE: tuple[type, ...] = (
+    Whitespace,
+)
+
+#: Stages that exist but are not in the default pipeline (enable them by name
+#: in the config's ``[run] stages``).
+OPTIONAL: tuple[type, ...] = ()
+
+AVAILABLE: tuple[type, ...] = DEFAULT_PIPELINE + OPTIONAL
