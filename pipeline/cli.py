@@ -40,7 +40,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input_dir", default="seeds", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to write the clean corpus, audit and report to.")
 @click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -68,7 +68,7 @@ def run(
 ) -> None:
     """Clean every document under INPUT_DIR (default: seeds/) into the output folder.
 
-    Reads .txt files (one document each; UTF-8, GBK/GB18030 or Big5) and
+    INPUT_DIR may also be a single .txt, .jsonl or .jsonl.gz file. Reads .txt files (one document each; UTF-8, GBK/GB18030 or Big5) and
     .jsonl / .jsonl.gz files (one document per line) recursively, runs the
     configured stages and writes:
 
