@@ -165,12 +165,12 @@ def test_nothing_lost_through_a_whole_run(tmp_path_factory, texts):
     out = base / "out"
     run_pipeline(root, out, cfg(), stages=STAGES, warn=lambda m: None)
     edits = {}
-    for line in (out / "audit" / "edits.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (out / "audit" / "edits.jsonl").read_text(encoding="utf-8").split("\n")[:-1]:
         record = json.loads(line)
         edits[record["id"]] = [Edit.from_json(e) for e in record["edits"]]
     dropped = {
         json.loads(line)["id"]: json.loads(line)
-        for line in (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").splitlines()
+        for line in (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").split("\n")[:-1]
     }
     for i, text in enumerate(texts):
         rel = f"{i}.txt"
