@@ -10,11 +10,18 @@ duplicate).
 
 from __future__ import annotations
 
+from .boilerplate import Boilerplate
+from .quality import Quality
+from .repetition import Repetition
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
+    # Intended position: after repair, normalize and rules, before dedup.
+    Repetition,
+    Boilerplate,
+    Quality,
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name
