@@ -175,7 +175,7 @@ class Verdict:
 
     @property
     def specific(self) -> int:
-        """Signals never seen in clean text (0 in 13,000 People's Daily paragraphs)."""
+        """Signals never seen in clean text (0 in 14,407 People's Daily paragraphs)."""
         return self.repeats + self.tails
 
 
@@ -324,7 +324,7 @@ def confirmed(verdicts: list[Verdict], min_signals: int) -> bool:
 
     Runs alone are not enough: clean news puts title words side by side all
     the time (title ``重庆综合整治市区交通``, text ``重庆整治城区交通``), and
-    3.5% of People's Daily paragraphs show a run. The specific signals (a
+    3.6% of People's Daily paragraphs show a run. The specific signals (a
     stranded tail, a back-to-back repeat) never occur there. So a document is
     stuffed when one paragraph shows ``min_signals`` signals of which one is
     specific, or when its paragraphs show ``min_signals`` specific signals
@@ -369,17 +369,19 @@ class Stuffing:
         return round(self.suspicious / self.paragraphs, 4) if self.paragraphs else 0.0
 
 
-def find_stuffing(text: str, title: int, pieces: frozenset[str], quote_chars: int, min_signals: int) -> Stuffing:
-    """Judge every body paragraph: the lines after line ``title``.
+def find_stuffing(
+    text: str, lines: list[Line], title: int, pieces: frozenset[str], quote_chars: int, min_signals: int
+) -> Stuffing:
+    """Judge every body paragraph: the ``lines`` (of ``text``) after line ``title``.
 
     >>> t = "双城经济圈建设\\n今天，经济双城召开会议。圈建\\n明天经济双城开会。\\n后天经济双城见面。"
-    >>> s = find_stuffing(t, 0, title_pieces("双城经济圈建设"), 4, 2)
+    >>> s = find_stuffing(t, split_lines(t), 0, title_pieces("双城经济圈建设"), 4, 2)
     >>> [t[a:b] for a, b, _ in s.spans], s.stuffed
     (['经济', '双城', '圈建'], 1)
 
     (The second and third paragraphs show one run each: one signal, kept.)
     """
-    lines = split_lines(text)[title + 1 :]
+    lines = lines[title + 1 :]
     if not lines:
         return Stuffing((), 0, 0, 0)
     body = text[lines[0].start :]
@@ -448,10 +450,10 @@ class Repetition:
             return
         pieces = title_pieces(lines[title].text)
 
-        def find() -> Stuffing:
-            return find_stuffing(doc.text, title, pieces, self.quote_chars, self.stuffing_min_signals)
+        def find(lines: list[Line]) -> Stuffing:
+            return find_stuffing(doc.text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)
 
-        first = found = find()
+        first = found = find(lines)
         if not first.suspicious:
             return
         removed = 0
@@ -459,7 +461,7 @@ class Repetition:
         # changes, so that applying the stage twice changes nothing more.
         while self.stuffing == "remove" and found.spans:
             removed += doc.replace(found.spans, self.name, "keyword_stuffing")
-            found = find()
+            found = find(split_lines(doc.text))
         doc.meta["stuffing_score"] = first.score
         doc.meta["stuffing_paragraphs"] = first.stuffed
         doc.meta["stuffing_removed"] = removed

@@ -216,7 +216,7 @@ def test_runs_alone_do_not_make_a_paragraph_stuffed():
 def test_back_to_back_repeat_keeps_one_copy():
     title = "合力推动经济发展"
     text = f"{title}\n\n今天，推动发展经济合力合力打造新平台。经济"
-    found = find_stuffing(text, 0, title_pieces(title), 4, 2)
+    found = find_stuffing(text, split_lines(text), 0, title_pieces(title), 4, 2)
     removed = [text[a:b] for a, b, _ in found.spans]
     assert removed.count("合力") == 1
     doc = run(text)
