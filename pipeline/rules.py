@@ -199,6 +199,30 @@ class KeywordIndex:
         chars = set(self.first_chars.findall(text))
         return frozenset(k for k in self.keywords if k[0] in chars and k in text)
 
+    def around(self, text: str, points: Iterable[int]) -> frozenset[str]:
+        """Keywords that occur across or next to ``points`` (where a removal joined two pieces)."""
+        reach = max(map(len, self.keywords), default=1) - 1
+        found: set[str] = set()
+        for point in points:
+            window = text[max(0, point - reach) : point + reach]
+            found.update(k for k in self.keywords if k in window)
+        return frozenset(found)
+
+
+def junctions(edits: Sequence[Edit]) -> list[int]:
+    """Where, in the text after all ``edits``, each edit joined what came before and after it.
+
+    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
+    [0, 0]
+    """
+    points: list[int] = []
+    for edit in edits:
+        joined = edit.start + len(edit.after)
+        delta = len(edit.after) - len(edit.before)
+        points = [p if p <= edit.start else max(joined, p + delta) for p in points]
+        points.append(joined)
+    return points
+
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
@@ -704,13 +728,17 @@ def apply_rules(
     """Apply rules in order; stop when one drops the document.
 
     With an ``index`` of the rules' keywords, the pre-filter looks the text up
-    once, and again only after a rule changed it (a removal can bring two
-    halves of a keyword together).
+    once; after a rule removed something, only the places where the removals
+    joined the text are searched again (a removal can bring the two halves of
+    a keyword together). Keywords that a removal took away stay in the set: a
+    pre-filter may let a rule run for nothing, never skip one that would match.
     """
     present = index.present(doc.text) if index else None
     for rule in rules:
-        if apply_rule(rule, doc, timeout, stage, present) and index:
-            present = index.present(doc.text)
+        before = len(doc.edits)
+        changed = apply_rule(rule, doc, timeout, stage, present)
+        if changed and index and present is not None:
+            present = present | index.around(doc.text, junctions(doc.edits[before:]))
         if doc.dropped is not None:
             break
     return doc
