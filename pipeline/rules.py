@@ -64,6 +64,8 @@ from .document import Document, Edit
 
 Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_document", "extract_meta", "flag"]
 ACTIONS: tuple[str, ...] = typing.get_args(Action)
+#: What applying one rule to one document did.
+Outcome = Literal["unchanged", "changed", "timeout"]
 #: Actions whose change examples have no ``output`` (the text is not edited).
 NO_OUTPUT_ACTIONS = ("drop_document", "flag")
 
@@ -74,8 +76,9 @@ FLAGS_KEY = "flags"
 
 _RULE_FIELDS = ("id", "description", "action", "pattern", "literals", "keywords", "where", "enabled", "examples")
 _ID = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
-#: A guard, not a limit anyone should reach: rounds of one rule on one document.
+#: Guards, not limits anyone should reach: rounds of one rule on one document, passes of all rules.
 _MAX_ROUNDS = 50
+_MAX_PASSES = 10
 
 
 class RuleError(ValueError):
@@ -682,30 +685,30 @@ def apply_rule(
     timeout: float | None = None,
     stage: str = "rules",
     present: frozenset[str] | None = None,
-) -> bool:
-    """Apply one rule to a document, again while it still changes the text; True if it did.
+) -> Outcome:
+    """Apply one rule to a document, again while it still changes the text.
 
     A pattern that exceeds ``timeout`` is stopped; the document gets a warning
     naming the rule and keeps what earlier rounds did.
     """
-    changed = False
+    outcome: Outcome = "unchanged"
     for _ in range(_MAX_ROUNDS):
         try:
             matches = find_matches(rule, doc.text, timeout, present)
         except TimeoutError:
             doc.warn(stage, f"rule {rule.id} ({rule.file}) stopped after {timeout:g} s "
                             "(runaway pattern?) and was skipped for this document")
-            return changed
+            return "timeout"
         if not matches:
-            return changed
+            return outcome
         if rule.action == "flag":
             flags = doc.meta.setdefault(FLAGS_KEY, [])
             if rule.id not in flags:
                 flags.append(rule.id)
-            return changed
+            return outcome
         if rule.action == "drop_document":
             doc.drop(stage, rule.id, match=matches[0].group()[:200])
-            return changed
+            return outcome
         if rule.action == "extract_meta":
             for match in matches:
                 for key, value in match.groupdict().items():
@@ -713,9 +716,9 @@ def apply_rule(
                         doc.meta.setdefault(key, value.strip())
         spans = removal_spans(doc.text, [m.span() for m in matches], rule.action)
         if not doc.replace(spans, stage, rule.id):
-            return changed
-        changed = True
-    return changed
+            return outcome
+        outcome = "changed"
+    return outcome
 
 
 def apply_rules(
@@ -732,14 +735,27 @@ def apply_rules(
     joined the text are searched again (a removal can bring the two halves of
     a keyword together). Keywords that a removal took away stay in the set: a
     pre-filter may let a rule run for nothing, never skip one that would match.
+
+    A removal can also expose a match for a rule that ran earlier (a byline
+    line is only a byline once the credit after it is gone), so the rules run
+    again, in order, until a pass changes nothing: the stage is idempotent.
     """
+    rules = list(rules)
     present = index.present(doc.text) if index else None
-    for rule in rules:
-        before = len(doc.edits)
-        changed = apply_rule(rule, doc, timeout, stage, present)
-        if changed and index and present is not None:
-            present = present | index.around(doc.text, junctions(doc.edits[before:]))
-        if doc.dropped is not None:
+    for _ in range(_MAX_PASSES):
+        changed_any = False
+        for rule in list(rules):
+            before = len(doc.edits)
+            outcome = apply_rule(rule, doc, timeout, stage, present)
+            if outcome == "timeout":  # reported once; not tried again on this document
+                rules.remove(rule)
+            changed = outcome == "changed"
+            changed_any |= changed
+            if changed and index and present is not None:
+                present = present | index.around(doc.text, junctions(doc.edits[before:]))
+            if doc.dropped is not None:
+                return doc
+        if not changed_any:
             break
     return doc
 
