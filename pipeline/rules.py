@@ -737,25 +737,30 @@ def apply_rules(
     pre-filter may let a rule run for nothing, never skip one that would match.
 
     A removal can also expose a match for a rule that ran earlier (a byline
-    line is only a byline once the credit after it is gone), so the rules run
-    again, in order, until a pass changes nothing: the stage is idempotent.
+    line is only a byline once the credit after it is gone), so the rules that
+    ran before the last change run again, until a pass changes nothing: the
+    stage is idempotent.
     """
-    rules = list(rules)
+    pending = list(rules)
     present = index.present(doc.text) if index else None
+    stopped: set[str] = set()  # rules that timed out: reported once, not tried again here
     for _ in range(_MAX_PASSES):
-        changed_any = False
-        for rule in list(rules):
+        rerun = 0
+        for number, rule in enumerate(pending):
+            if rule.id in stopped:
+                continue
             before = len(doc.edits)
             outcome = apply_rule(rule, doc, timeout, stage, present)
-            if outcome == "timeout":  # reported once; not tried again on this document
-                rules.remove(rule)
-            changed = outcome == "changed"
-            changed_any |= changed
-            if changed and index and present is not None:
-                present = present | index.around(doc.text, junctions(doc.edits[before:]))
+            if outcome == "timeout":
+                stopped.add(rule.id)
+            elif outcome == "changed":
+                rerun = number  # the rules before this one saw the text before this change
+                if index and present is not None:
+                    present = present | index.around(doc.text, junctions(doc.edits[before:]))
             if doc.dropped is not None:
                 return doc
-        if not changed_any:
+        pending = pending[:rerun]
+        if not pending:
             break
     return doc
 
