@@ -53,7 +53,7 @@ import functools
 import re
 import tomllib
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -83,6 +83,10 @@ _MAX_PASSES = 10
 
 class RuleError(ValueError):
     """A rule file problem, with a message naming the file, the rule id and the field."""
+
+
+#: Builds the error for one field of the rule being parsed: ``fail("pattern", "bad regex")``.
+_Fail = Callable[[str, str], RuleError]
 
 
 # -- the rule model ---------------------------------------------------------------------
@@ -342,7 +346,7 @@ one of delete_span, drop_line, drop_paragraph, drop_document, extract_meta, flag
     )
 
 
-def _parse_pattern(table: dict[str, Any], fail: Any) -> tuple[regex.Pattern[str], tuple[str, ...]]:
+def _parse_pattern(table: dict[str, Any], fail: _Fail) -> tuple[regex.Pattern[str], tuple[str, ...]]:
     """The compiled pattern, and the default keywords (a literal list is its own pre-filter)."""
     if ("pattern" in table) == ("literals" in table):
         raise fail("pattern", "give exactly one of 'pattern' (a regular expression) or 'literals' (a list of strings)")
@@ -361,13 +365,13 @@ def _parse_pattern(table: dict[str, Any], fail: Any) -> tuple[regex.Pattern[str]
         raise fail("pattern", f"bad regular expression: {exc}") from None
 
 
-def _string_list(value: Any, field_name: str, fail: Any) -> tuple[str, ...]:
+def _string_list(value: Any, field_name: str, fail: _Fail) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise fail(field_name, f"must be a list of non-empty strings, not {value!r}")
     return tuple(value)
 
 
-def _parse_where(value: Any, fail: Any) -> Where:
+def _parse_where(value: Any, fail: _Fail) -> Where:
     if value == "anywhere":
         return Where()
     if isinstance(value, dict) and len(value) == 1:
@@ -378,7 +382,7 @@ def _parse_where(value: Any, fail: Any) -> Where:
 
 
 def _parse_examples(
-    value: Any, action: str, groups: set[str], fail: Any
+    value: Any, action: str, groups: set[str], fail: _Fail
 ) -> tuple[tuple[ChangeExample, ...], tuple[str, ...]]:
     """Every rule carries inputs it must change and inputs it must leave alone."""
     if not isinstance(value, dict):
