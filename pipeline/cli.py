@@ -158,6 +158,14 @@ def _with_rule_dirs(config: Config, rule_dirs: tuple[Path, ...]) -> Config:
     return config.with_stage("rules", dirs=dirs)
 
 
+def _shown(path: str) -> str:
+    """A rule file's path relative to the working directory when it is under it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def _rules_stage(config_file: Path | None, rule_dirs: tuple[Path, ...]) -> Rules:
     """The rules stage as a run would build it (config file, then --rules folders)."""
     config = _with_rule_dirs(load_config(config_file), rule_dirs)
@@ -237,11 +245,11 @@ def rules_test(dirs: tuple[Path, ...], timeout: float) -> None:
         by_file.setdefault(result.rule.file, []).append(result)
     for file, file_results in by_file.items():
         marks = "".join("." if r.passed else click.style("F", fg="red", bold=True) for r in file_results)
-        click.echo(f"{file} {marks}")
+        click.echo(f"{_shown(file)} {marks}")
     failures = [r for r in results if not r.passed]
     for r in failures:
         click.echo(click.style(f"\nFAILED {r.rule.id} {r.kind} example {r.number}", fg="red", bold=True)
-                   + f" ({r.rule.file}): {r.problem}")
+                   + f" ({_shown(r.rule.file)}): {r.problem}")
         click.echo(f"    input:    {r.input!r}")
         if r.kind == "change" and r.expected is not None:
             click.echo(f"    expected: {r.expected!r}")
