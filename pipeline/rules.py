@@ -79,6 +79,7 @@ _ID = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 #: Guards, not limits anyone should reach: rounds of one rule on one document, passes of all rules.
 _MAX_ROUNDS = 50
 _MAX_PASSES = 10
+_NEVER_AGAIN = -2
 
 
 class RuleError(ValueError):
@@ -741,30 +742,29 @@ def apply_rules(
     pre-filter may let a rule run for nothing, never skip one that would match.
 
     A removal can also expose a match for a rule that ran earlier (a byline
-    line is only a byline once the credit after it is gone), so the rules that
-    ran before the last change run again, until a pass changes nothing: the
-    stage is idempotent.
+    line is only a byline once the credit after it is gone), so every rule
+    that has not seen the text as it now is runs again, until none is left:
+    the stage is idempotent.
     """
-    pending = list(rules)
+    rules = list(rules)
     present = index.present(doc.text) if index else None
-    stopped: set[str] = set()  # rules that timed out: reported once, not tried again here
+    version = 0  # bumped by every change; a rule is done once it has seen the current text
+    seen = [-1] * len(rules)
     for _ in range(_MAX_PASSES):
-        rerun = 0
-        for number, rule in enumerate(pending):
-            if rule.id in stopped:
+        for number, rule in enumerate(rules):
+            if seen[number] in (version, _NEVER_AGAIN):
                 continue
             before = len(doc.edits)
             outcome = apply_rule(rule, doc, timeout, stage, present)
-            if outcome == "timeout":
-                stopped.add(rule.id)
-            elif outcome == "changed":
-                rerun = number  # the rules before this one saw the text before this change
+            if outcome == "changed":
+                version += 1
                 if index and present is not None:
                     present = present | index.around(doc.text, junctions(doc.edits[before:]))
+            # a rule that timed out is reported once and not tried again on this document
+            seen[number] = version if outcome != "timeout" else _NEVER_AGAIN
             if doc.dropped is not None:
                 return doc
-        pending = pending[:rerun]
-        if not pending:
+        if all(v in (version, _NEVER_AGAIN) for v in seen):
             break
     return doc
 

@@ -309,6 +309,17 @@ def test_runaway_regex_in_a_run_is_reported_with_the_document(tmp_path: Path) ->
     assert (tmp_path / "out" / "corpus" / "good.txt").read_text(encoding="utf-8") == "正文。\n"
 
 
+def test_rules_run_again_until_every_rule_has_seen_the_final_text() -> None:
+    def cut(rule_id: str, literal: str):
+        return make_rule(id=rule_id, action="delete_span", pattern=None, keywords=None, literals=[literal])
+
+    # C's removal exposes A's match; A's removal then exposes D's match (D ran before A changed it)
+    rules = [cut("t.a", "ab"), cut("t.b", "不会出现"), cut("t.c", "Q"), cut("t.d", "xy")]
+    doc = apply_rules(rules, Document("d", "前xaQby后"))
+    assert doc.text == "前后"
+    assert [e.rule for e in doc.edits] == ["t.c", "t.a", "t.d"]
+
+
 def test_keyword_index_matches_naive_search() -> None:
     index = KeywordIndex.build(["返回顶部", "返回", "QQ", "版）"])
     assert index.present("请返回顶部（下转2版）") == {"返回顶部", "返回", "版）"}
