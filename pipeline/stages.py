@@ -10,11 +10,14 @@ duplicate).
 
 from __future__ import annotations
 
+from .rules import Rules
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
+    # Repair and Normalize (built in parallel) go here: Rules must come right after Normalize.
+    Rules,
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name
