@@ -15,7 +15,7 @@ from benchmarks.corpora import clean_news
 from pipeline.cli import main
 from pipeline.document import Document, replay
 from pipeline.rules import Rules, apply_rules, builtin_rules_dir, check_rule, load_rules
-from rules_seeds import normalised_form, raw_form, seed_text, simplified
+from tests.rules_seeds import normalised_form, raw_form, seed_text, simplified
 
 LIBRARY = load_rules([builtin_rules_dir()])
 STAGE = Rules()
