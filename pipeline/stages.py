@@ -13,12 +13,15 @@ from __future__ import annotations
 from .boilerplate import Boilerplate
 from .quality import Quality
 from .repetition import Repetition
+from .rules import Rules
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
-    # Intended position: after repair, normalize and rules, before dedup.
+    # Repair and Normalize (built in parallel) go here: Rules must come right after Normalize.
+    Rules,
+    # Repetition, Boilerplate, Quality: after Rules, before Dedup, in this order.
     Repetition,
     Boilerplate,
     Quality,
