@@ -305,8 +305,19 @@ class Sink:
                 fh.close()
 
 
+# Characters str.splitlines() and many JSONL readers take for line breaks, which
+# json.dumps(ensure_ascii=False) leaves raw inside strings: escape them so one
+# record is always exactly one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n"
+    """One JSONL record: UTF-8 text kept readable, every line-break character escaped.
+
+    >>> _json_line({"t": "好\u2028的"})
+    '{"t": "好\\\\u2028的"}\\n'
+    """
+    return json.dumps(record, ensure_ascii=False, default=_json_default).translate(_LINE_BREAKS) + "\n"
 
 
 def _json_default(value: Any) -> Any:
