@@ -156,12 +156,15 @@ def read_folder(
 ) -> Iterator[Document | Problem]:
     """Every document under ``root``, in a deterministic order, with problems inline.
 
-    ``seq`` numbers the documents in the order they are yielded.
+    ``root`` may also be a single .txt/.jsonl/.jsonl.gz file; its name is then
+    the documents' source. ``seq`` numbers the documents in the order they are
+    yielded.
     """
     root = Path(root)
     seq = 0
-    for path in iter_files(root):
-        rel = path.relative_to(root).as_posix()
+    single = root.is_file()
+    for path in [root] if single else iter_files(root):
+        rel = path.name if single else path.relative_to(root).as_posix()
         if path.name.endswith(TEXT_SUFFIXES):
             items: Iterator[Document | Problem] = _read_txt(path, rel)
         else:

@@ -90,14 +90,18 @@ def split_segments(stages: Iterable[Any]) -> list[list[Any]]:
     ...     def merge(self, states): ...
     >>> [[s.name for s in seg] for seg in split_segments([Whitespace(), C(), Whitespace()])]
     [['whitespace', 'c'], ['whitespace']]
+
+    A corpus-level stage at the end still needs a last segment, with no stage
+    of its own, in which its ``apply`` runs and the documents are written:
+
+    >>> [[s.name for s in seg] for seg in split_segments([Whitespace(), C()])]
+    [['whitespace', 'c'], []]
     """
     segments: list[list[Any]] = [[]]
     for stage in stages:
         segments[-1].append(stage)
         if is_corpus_stage(stage):
             segments.append([])
-    if not segments[-1] and len(segments) > 1:
-        segments.pop()
     return segments
 
 
@@ -311,12 +315,19 @@ def _json_default(value: Any) -> Any:
 
 
 def check_paths(input_dir: Path, output_dir: Path, force: bool) -> None:
-    """Refuse runs that would read garbage or destroy something."""
-    if not input_dir.is_dir():
+    """Refuse runs that would read garbage or destroy something.
+
+    The input is a folder or a single file (then the output may sit next to it,
+    but not contain it).
+    """
+    if input_dir.is_file():
+        if inside(input_dir, output_dir):
+            raise RunError(f"{output_dir}: the output folder may not contain the input file {input_dir}")
+    elif not input_dir.is_dir():
         raise RunError(f"{input_dir}: input folder not found")
-    if inside(output_dir, input_dir):
+    elif inside(output_dir, input_dir):
         raise RunError(f"{output_dir}: the output folder may not be inside the input folder {input_dir}")
-    if inside(input_dir, output_dir):
+    elif inside(input_dir, output_dir):
         raise RunError(f"{output_dir}: the output folder may not contain the input folder {input_dir}")
     if output_dir.exists():
         if not output_dir.is_dir():
@@ -478,7 +489,7 @@ def run_pipeline(
         carried: tuple[Any, ...] = ()  # bound applies of the corpus stages seen so far
         segments = split_segments(stages)
         for number, seg_stages in enumerate(segments, 1):
-            observer = seg_stages[-1] if is_corpus_stage(seg_stages[-1]) else None
+            observer = seg_stages[-1] if seg_stages and is_corpus_stage(seg_stages[-1]) else None
             steps = carried + tuple(seg_stages[:-1] if observer else seg_stages)
             segment = Segment(steps, observer)
             names = [s.name for s in steps] + ([observer.name] if observer else [])
