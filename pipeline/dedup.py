@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -98,7 +99,6 @@ _REASONS = {_EXACT: EXACT, _NEAR: NEAR}
 CLUSTERS_FILE = "dedup/clusters.jsonl"
 #: How many clusters report.json lists (all are in the clusters file).
 MAX_LISTED_CLUSTERS = 20
-_CHUNK = 4096  # signatures turned into band keys at a time
 
 
 # -- what observe() keeps of a document ------------------------------------------------
@@ -202,12 +202,13 @@ def exact_representatives(exact: np.ndarray, has_key: np.ndarray, rank: np.ndarr
     return rep
 
 
-def keys_of(signatures: np.ndarray, rows: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
-    """Band keys of some rows of a (possibly memory-mapped) signature array, chunk by chunk."""
+def keys_of(data: IndexData, rows: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
+    """LSH band keys (len(rows), bands) of some rows (in increasing order) of an index."""
     keys = np.empty((len(rows), bands), dtype=np.uint64)
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        keys[start : start + len(chunk)] = band_keys(np.asarray(signatures[chunk]), bands, rows_per_band)
+    done = 0
+    for chosen, signatures in data.signatures_of(rows):
+        keys[done : done + len(chosen)] = band_keys(signatures, bands, rows_per_band)
+        done += len(chosen)
     return keys
 
 
@@ -279,8 +280,8 @@ def match_earlier(
     queries = rows[batch.minhashed[rows] & (decisions.reason[rows] != _EXACT)]
     if len(minhashed_earlier) == 0 or len(queries) == 0:
         return
-    index = BandIndex.build(keys_of(earlier.signatures, minhashed_earlier, *lsh))
-    lo, hi = index.lookup(keys_of(batch.signatures, queries, *lsh))
+    index = BandIndex.build(keys_of(earlier, minhashed_earlier, *lsh))
+    lo, hi = index.lookup(keys_of(batch, queries, *lsh))
     for i in np.flatnonzero((hi > lo).any(axis=1)).tolist():
         row = int(queries[i])
         shingles = batch.shingles_of(row)
@@ -336,7 +337,7 @@ def decide(
     for k, index in enumerate(earlier):
         match_earlier(k, index, data, reps, stage.lsh, stage.threshold, decisions)
     rows = reps[data.minhashed[reps] & (decisions.reason[reps] == _KEEP)]
-    keys = keys_of(data.signatures, rows, *stage.lsh)
+    keys = keys_of(data, rows, *stage.lsh)
     cluster(rows, keys, rank, lambda u, v: verify(data, u, v), stage.threshold, decisions)
     follow_representatives(rep, decisions)
     return decisions
@@ -357,7 +358,7 @@ class _Scratch:
     def __init__(self, builder: IndexBuilder | None = None, data: IndexData | None = None) -> None:
         self.builder = builder
         self.data = data
-        self._finalizer = weakref.finalize(self, builder.cleanup) if builder is not None else None
+        self._finalizer = weakref.finalize(self, _cleanup, builder, os.getpid()) if builder is not None else None
 
     def __reduce__(self) -> tuple[type, tuple[()]]:
         return (_Scratch, ())
@@ -366,6 +367,11 @@ class _Scratch:
         self.data = None
         if self._finalizer is not None:
             self._finalizer()
+
+
+def _cleanup(builder: IndexBuilder, owner: int) -> None:
+    if os.getpid() == owner:  # a forked child that inherited the summary must not delete the files
+        builder.cleanup()
 
 
 @dataclass
@@ -526,6 +532,8 @@ class Dedup:
             table = data if k < 0 else earlier[k]
             survivor_ids.append(table.ids[s] if dropped else "")
             survivor_sources.append(table.sources[s] if dropped else "")
+        for index in earlier:
+            index.close()
         bands, rows_per_band = self.lsh
         params = {
             "threshold": self.threshold,

@@ -15,8 +15,7 @@ reading the earlier corpus again. Format version 1::
       shingles.npy         uint32[S]   each row's sorted, distinct shingle hashes (for
                                        exact verification of candidates)
 
-Every ``.npy`` file is plain ``numpy.save`` output (``numpy.load(...,
-mmap_mode="r")`` reads it). The index holds the documents *written* by that
+Every ``.npy`` file is a plain numpy array file (``numpy.load`` reads it). The index holds the documents *written* by that
 run (its survivors), so a match names a document present in that output.
 
 ``manifest.json["params"]`` lists what decides the numbers in the arrays: the
@@ -31,10 +30,11 @@ signatures, so a later run may use another threshold.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -106,23 +106,64 @@ class StringTable:
         return len(self._data) + 8 * len(self._ends)
 
 
+class UInt32File:
+    """uint32 values in a file, read by position: nothing stays mapped in memory.
+
+    A memory map would make every page touched (gigabytes of shingle sets on
+    a large corpus) count in the process's resident size; reading just what
+    is needed keeps the footprint what the stage really holds.
+    """
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self._fh = open(path, "rb")
+        self.offset = offset
+        self.count = (os.fstat(self._fh.fileno()).st_size - offset) // 4
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Values ``start`` to ``stop`` (exclusive), as a read-only array."""
+        if stop <= start:
+            return np.empty(0, dtype=np.uint32)
+        data = os.pread(self._fh.fileno(), 4 * (stop - start), self.offset + 4 * start)
+        return np.frombuffer(data, dtype="<u4")
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 @dataclass
 class IndexData:
-    """Per-document hash data, row by row; arrays may be memory-mapped files."""
+    """Per-document hash data, row by row: small columns in memory, the rest on disk."""
 
     ids: StringTable
     sources: StringTable
     exact: np.ndarray  # uint64[N]
     minhashed: np.ndarray  # bool[N]
-    signatures: np.ndarray  # uint32[N, num_perm]
-    offsets: np.ndarray  # int64[N+1]
-    shingles: np.ndarray  # uint32[S]
+    offsets: np.ndarray  # int64[N+1]: row i's shingles are values offsets[i]:offsets[i+1]
+    num_perm: int
+    signature_file: UInt32File  # N * num_perm values, row after row
+    shingle_file: UInt32File
 
     def __len__(self) -> int:
         return len(self.exact)
 
+    def signatures(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start`` to ``stop`` of the (documents, num_perm) signature array."""
+        return self.signature_file.read(start * self.num_perm, stop * self.num_perm).reshape(-1, self.num_perm)
+
+    def signatures_of(self, rows: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(rows, signatures)`` for increasing ``rows``, reading a block of the file at a time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        for chosen in np.split(rows, np.flatnonzero(np.diff(rows // _CHUNK)) + 1):
+            if len(chosen):
+                first = int(chosen[0])
+                yield chosen, self.signatures(first, int(chosen[-1]) + 1)[chosen - first]
+
     def shingles_of(self, row: int) -> np.ndarray:
-        return self.shingles[self.offsets[row] : self.offsets[row + 1]]
+        return self.shingle_file.read(int(self.offsets[row]), int(self.offsets[row + 1]))
+
+    def close(self) -> None:
+        self.signature_file.close()
+        self.shingle_file.close()
 
 
 # -- building (streaming, on disk) ----------------------------------------------------
@@ -132,8 +173,8 @@ class IndexBuilder:
     """Collects rows during a run: small columns in memory, large ones in a temp folder.
 
     Signatures and shingle sets are appended to files, so memory holds only
-    about 30 bytes per document plus its id; :meth:`finish` maps the files
-    back as arrays. The folder is removed by :meth:`cleanup`.
+    about 30 bytes per document plus its id. The folder is removed by
+    :meth:`cleanup`.
     """
 
     def __init__(self, num_perm: int) -> None:
@@ -147,6 +188,7 @@ class IndexBuilder:
         self._signatures: IO[bytes] = open(self.folder / "signatures.u32", "wb")
         self._shingles: IO[bytes] = open(self.folder / "shingles.u32", "wb")
         self._empty = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32).tobytes()
+        self._data: IndexData | None = None
 
     def add(self, doc_id: str, source: str, exact: int, signature: np.ndarray | None, shingles: np.ndarray) -> None:
         self.ids.append(doc_id)
@@ -160,28 +202,24 @@ class IndexBuilder:
     def finish(self) -> IndexData:
         self._signatures.close()
         self._shingles.close()
-        n = len(self._exact)
-        return IndexData(
+        self._data = IndexData(
             ids=self.ids,
             sources=self.sources,
-            exact=np.frombuffer(self._exact, dtype=np.uint64) if n else np.empty(0, np.uint64),
+            exact=np.frombuffer(self._exact, dtype=np.uint64) if len(self._exact) else np.empty(0, np.uint64),
             minhashed=np.frombuffer(self._minhashed, dtype=np.int8).astype(bool),
-            signatures=_map(self.folder / "signatures.u32", (n, self.num_perm)),
             offsets=np.frombuffer(self._ends, dtype=np.int64),
-            shingles=_map(self.folder / "shingles.u32", (self._ends[-1],)),
+            num_perm=self.num_perm,
+            signature_file=UInt32File(self.folder / "signatures.u32"),
+            shingle_file=UInt32File(self.folder / "shingles.u32"),
         )
+        return self._data
 
     def cleanup(self) -> None:
         for fh in (self._signatures, self._shingles):
             fh.close()
+        if self._data is not None:
+            self._data.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _map(path: Path, shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only uint32 array backed by ``path`` (numpy cannot map an empty file)."""
-    if int(np.prod(shape)) == 0:
-        return np.empty(shape, dtype=np.uint32)
-    return np.memmap(path, dtype="<u4", mode="r", shape=shape)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -192,9 +230,9 @@ def write_index(
 ) -> Path:
     """Write ``data``'s ``rows`` as a version-1 index in ``directory / INDEX_DIR``; return that folder.
 
-    Large arrays are copied in chunks, so writing needs no more memory than a
-    chunk whatever the corpus size. ``info`` (threshold, bands, the stages that
-    prepared the text...) is recorded for people, never checked.
+    Large arrays are copied a block at a time, so writing needs no more memory
+    than a block whatever the corpus size. ``info`` (threshold, bands, the
+    stages that prepared the text...) is recorded for people, never checked.
     """
     folder = Path(directory) / INDEX_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,18 +243,9 @@ def write_index(
     _save(folder / "exact.npy", np.asarray(data.exact)[rows])
     _save(folder / "minhashed.npy", np.asarray(data.minhashed)[rows])
     sizes = np.diff(data.offsets)[rows]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    _save(folder / "shingle_offsets.npy", offsets)
-    def copy_signatures(out: np.ndarray) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            out[start : start + _CHUNK] = data.signatures[rows[start : start + _CHUNK]]
-
-    def copy_shingles(out: np.ndarray) -> None:
-        for i, row in enumerate(rows.tolist()):
-            out[offsets[i] : offsets[i + 1]] = data.shingles_of(row)
-
-    _save_large(folder / "signatures.npy", (len(rows), data.signatures.shape[1]), copy_signatures)
-    _save_large(folder / "shingles.npy", (int(offsets[-1]),), copy_shingles)
+    _save(folder / "shingle_offsets.npy", np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+    _save_blocks(folder / "signatures.npy", (len(rows), data.num_perm), (sig for _, sig in data.signatures_of(rows)))
+    _save_blocks(folder / "shingles.npy", (int(sizes.sum()),), (data.shingles_of(row) for row in rows.tolist()))
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -235,17 +264,24 @@ def _save(path: Path, values: np.ndarray) -> None:
         np.save(fh, values, allow_pickle=False)
 
 
-def _save_large(path: Path, shape: tuple[int, ...], fill: Callable[[np.ndarray], None]) -> None:
-    """Save a uint32 array too large for memory: ``fill`` writes it into a mapped file."""
-    if int(np.prod(shape)) == 0:
-        _save(path, np.empty(shape, dtype="<u4"))
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype="<u4", shape=shape)
-    fill(out)
-    out.flush()
-    del out
-    tmp.replace(path)
+def _save_blocks(path: Path, shape: tuple[int, ...], blocks: Iterable[np.ndarray]) -> None:
+    """Write a uint32 ``.npy`` file of ``shape`` from consecutive blocks of its values."""
+    with atomic_write(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, {"descr": "<u4", "fortran_order": False, "shape": shape})
+        for block in blocks:
+            fh.write(np.ascontiguousarray(block, dtype="<u4").tobytes())
+
+
+def _npy_values(path: Path) -> UInt32File:
+    """Open a uint32 ``.npy`` file for positional reads (after checking its header)."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        _shape, fortran, dtype = read_header(fh)
+        offset = fh.tell()
+    if fortran or dtype != np.dtype("<u4"):
+        raise IndexRefused(f"{path}: expected a C-ordered uint32 array, found {dtype}")
+    return UInt32File(path, offset)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -303,7 +339,7 @@ def check_index(path: str | Path, params: IndexParams) -> Path:
 
 
 def load_index(path: str | Path, params: IndexParams) -> IndexData:
-    """Open an earlier output's index (memory-mapped) after checking its parameters."""
+    """Open an earlier output's index after checking its parameters (large arrays stay on disk)."""
     folder = check_index(path, params)
     ids, sources = StringTable(), StringTable()
     with open(folder / "documents.jsonl", encoding="utf-8") as fh:
@@ -316,11 +352,15 @@ def load_index(path: str | Path, params: IndexParams) -> IndexData:
         sources=sources,
         exact=np.load(folder / "exact.npy"),
         minhashed=np.load(folder / "minhashed.npy"),
-        signatures=np.load(folder / "signatures.npy", mmap_mode="r"),
         offsets=np.load(folder / "shingle_offsets.npy"),
-        shingles=np.load(folder / "shingles.npy", mmap_mode="r"),
+        num_perm=params.num_perm,
+        signature_file=_npy_values(folder / "signatures.npy"),
+        shingle_file=_npy_values(folder / "shingles.npy"),
     )
-    sizes = {len(data.ids), len(data.exact), len(data.minhashed), len(data.signatures), len(data.offsets) - 1}
-    if len(sizes) != 1 or data.signatures.shape[1:] != (params.num_perm,):
+    n = len(data.ids)
+    if {len(data.exact), len(data.minhashed), len(data.offsets) - 1} != {n} or (
+        data.signature_file.count != n * params.num_perm or data.shingle_file.count != data.offsets[-1]
+    ):
+        data.close()
         raise IndexRefused(f"{folder}: index files disagree about the number of documents; the index is damaged")
     return data
