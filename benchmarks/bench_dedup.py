@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import opencc
 import regex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ from benchmarks.corpora import clean_news, seed_paragraphs  # noqa: E402
 from pipeline.dedup import Dedup, DedupSummary, Observation, decide  # noqa: E402
 from pipeline.dedup_index import IndexData  # noqa: E402
 from pipeline.document import Document  # noqa: E402
-from pipeline.minhash import band_keys, fold, shingle_hashes, signature  # noqa: E402
+from pipeline.minhash import band_keys, fold, shingle_hashes  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 NGRAMS = (3, 4, 5)
@@ -92,9 +93,7 @@ class Corpus:
 
 
 @functools.cache
-def _opencc(config: str):  # type: ignore[no-untyped-def]
-    import opencc
-
+def _opencc(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
@@ -133,7 +132,10 @@ def change_layout(text: str, rng: random.Random) -> str:
     """Same words, other layout: half-width punctuation, spaces, line breaks, full-width digits."""
     text = text.replace("，", ", ").replace("。", ". ").replace("：", ":")
     text = regex.sub(r"[0-9]", lambda m: chr(ord(m.group()) + 0xFEE0), text)
-    text = regex.sub(r"(\p{Han})(\p{Han})", lambda m: m.group(1) + (" " if rng.random() < 0.05 else "") + m.group(2), text)
+    def maybe_space(m: regex.Match[str]) -> str:
+        return m.group(1) + (" " if rng.random() < 0.05 else "") + m.group(2)
+
+    text = regex.sub(r"(\p{Han})(\p{Han})", maybe_space, text)
     return text.replace("\n", "\n\n    ")
 
 
@@ -144,7 +146,8 @@ _NAMES = ("王伟", "李娜", "张敏", "刘洋", "陈静", "杨帆", "赵磊", 
 def boilerplate(rng: random.Random) -> tuple[str, str]:
     """A header and footer of the kind rules do not know (site, editor, date, share links)."""
     site, name = rng.choice(_SITES), rng.choice(_NAMES)
-    date = f"{rng.randint(1998, 2023)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+    day = f"{rng.randint(1998, 2023)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    date = f"{day} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
     header = f"来源：{site}　作者：{rng.choice(_NAMES)}　{date}　字号：大 中 小"
     footer = rng.choice(
         (
@@ -213,7 +216,8 @@ def build_corpus(n_base: int, seed: int = 7) -> Corpus:
         corpus.add(BenchDoc(make_copy(kind, paragraphs, rng, news), fam, kind, parent))
     # chains: slide a 10-paragraph window by one paragraph; chains use disjoint stretches of text
     for start in rng.sample(range(0, len(news) - 20, 20), max(2, n_base // 40)):
-        chain = [corpus.add(BenchDoc(_article(list(news[start + k : start + k + 10])), family, "chain")) for k in range(5)]
+        windows = [list(news[start + k : start + k + 10]) for k in range(5)]
+        chain = [corpus.add(BenchDoc(_article(window), family, "chain")) for window in windows]
         for a, b in zip(chain, chain[1:]):
             corpus.docs[b].parent = a
         corpus.chains.append(chain)
@@ -311,8 +315,17 @@ class Result:
     seconds: float
 
 
-def evaluate(corpus: Corpus, observations: list[Observation], stage: Dedup, truth: TrueJaccard,
-             sample_pairs: dict[tuple[int, int], float], verify=None) -> Result:  # type: ignore[no-untyped-def]
+Verify = Callable[[IndexData, int, int], float]
+
+
+def evaluate(
+    corpus: Corpus,
+    observations: list[Observation],
+    stage: Dedup,
+    truth: TrueJaccard,
+    sample_pairs: dict[tuple[int, int], float],
+    verify: Verify | None = None,
+) -> Result:
     t0 = time.perf_counter()
     summary: DedupSummary = stage.merge(iter(observations))
     if verify is not None:  # re-decide with another verification, same code path otherwise
@@ -354,7 +367,8 @@ def evaluate(corpus: Corpus, observations: list[Observation], stage: Dedup, trut
         stage.ngram, t, len(linked), float(precision_j), float(precision_a),
         float(np.mean(resolved)) if resolved else 1.0, float(np.mean(same)) if same else 1.0,
         float(np.mean(sample_resolved)) if sample_resolved else 1.0, len(sample_strong),
-        int(hard), int(chain_ends), closest, sum(len(f) > 1 for f in members.values()), max(sizes.values()), caught, seconds,
+        int(hard), int(chain_ends), closest, sum(len(f) > 1 for f in members.values()), max(sizes.values()),
+        caught, seconds,
     )  # fmt: skip
 
 
@@ -378,7 +392,8 @@ def quality(n_base: int, ngrams: tuple[int, ...], thresholds: tuple[float, ...],
     kinds = Counter(doc.kind for doc in corpus.docs)
     print(f"\n## Quality: {len(texts):,} documents ({sum(map(len, texts)) / len(texts):,.0f} characters on average)")
     print("   " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-    print(f"   {len(corpus.hard_groups)} hard-negative groups of 4, {len(corpus.chains)} chains of 5; brute-force sample of {sample_size} documents")
+    print(f"   {len(corpus.hard_groups)} hard-negative groups of 4, {len(corpus.chains)} chains of 5; "
+          f"brute-force sample of {sample_size} documents")  # fmt: skip
     rng = random.Random(11)
     sample = sorted(rng.sample(range(len(texts)), min(sample_size, len(texts))))
     results = []
@@ -400,9 +415,10 @@ def quality(n_base: int, ngrams: tuple[int, ...], thresholds: tuple[float, ...],
             results.append(r)
             b, rr = stage.lsh
             rows_out.append(
-                f"| {n} | {t} | {b}×{rr} | {r.linked} | {r.precision_jaccard:.4f} | {r.precision_article:.4f} | {r.recall:.4f} | "
-                f"{r.recall_cluster:.4f} | {r.recall_sample:.4f} ({r.sample_pairs}) | {r.hard_merged} | {r.chain_ends_merged} | "
-                f"{r.closest_in_cluster:.2f} | {r.false_clusters} | {r.largest} |"
+                f"| {n} | {t} | {b}×{rr} | {r.linked} | {r.precision_jaccard:.4f} | {r.precision_article:.4f} | "
+                f"{r.recall:.4f} | {r.recall_cluster:.4f} | {r.recall_sample:.4f} ({r.sample_pairs}) | "
+                f"{r.hard_merged} | {r.chain_ends_merged} | {r.closest_in_cluster:.2f} | {r.false_clusters} | "
+                f"{r.largest} |"
             )
             kind_rows.append((n, t, r.caught))
     print("\n".join(rows_out))
@@ -541,7 +557,8 @@ def state_bytes(observations: list[Observation], stage: Dedup) -> None:
         lsh.insert(f"doc{i:06d}", m)
     theirs = (tracemalloc.get_traced_memory()[0] - before) / len(minhashes)
     tracemalloc.stop()
-    print(f"- merge state in memory: {ours:.0f} bytes per document ({bands} bands; signatures and shingle sets on disk)")
+    print(f"- merge state in memory: {ours:.0f} bytes per document "
+          f"({bands} bands; signatures and shingle sets on disk)")  # fmt: skip
     print(f"- datasketch MinHashLSH, same bands, keys only: {theirs:,.0f} bytes per document")
     print(f"- signatures alone would be {4 * stage.num_perm} bytes per document in memory")
 
@@ -565,7 +582,8 @@ def end_to_end(count: int, workers: int, keep: bool = False) -> None:
     out = Path(tempfile.mkdtemp(prefix="bench-dedup-")) / "out"
     command = [sys.executable, "-m", "pipeline", "dedup", str(source), "-o", str(out), "--workers", str(workers), "-q"]
     print(f"\n## End to end: {count:,} documents, {source.stat().st_size / 1e6:.0f} MB of JSONL, {workers} workers\n")
-    print("    " + " ".join(["python", "-m", "pipeline", "dedup", str(source.relative_to(ROOT)), "-o", "OUT", "--workers", str(workers), "-q"]))
+    shown = ["python", "-m", "pipeline", "dedup", str(source.relative_to(ROOT)), "-o", "OUT", "--workers", str(workers)]
+    print("    " + " ".join(shown + ["-q"]))
     t0 = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT)
     wall = time.perf_counter() - t0

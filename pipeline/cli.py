@@ -143,7 +143,8 @@ def list_stages() -> None:
 @click.option("--against", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="An earlier output (with its dedup/index) to deduplicate against; repeatable. "
                    "Its documents are kept; matches in this batch are dropped and name them.")
-@click.option("--explain", is_flag=True, help="Print every cluster: the document kept, those dropped, their similarity.")
+@click.option("--explain", is_flag=True,
+              help="Print every cluster: the document kept, those dropped, their similarity.")
 @click.option("-w", "--workers", type=click.IntRange(min=0),
               help="Worker processes [default: all cores]. Output is identical for any value.")
 @click.option("--text-field", help="JSONL field holding the text [default: text].")

@@ -149,7 +149,7 @@ def prepared_text(doc: Document, names: tuple[str, ...]) -> str:
     return copy.text
 
 
-# -- decisions over the whole corpus (pure functions of arrays) --------------------------
+# -- decisions over the whole corpus (functions of numpy arrays) ------------------------
 
 
 @dataclass
@@ -190,7 +190,8 @@ def exact_representatives(exact: np.ndarray, has_key: np.ndarray, rank: np.ndarr
     Rows without a comparison form (empty text) represent themselves: there is
     nothing to compare.
 
-    >>> exact_representatives(np.array([7, 3, 7], np.uint64), np.array([True, True, True]), np.array([2, 0, 1])).tolist()
+    >>> exact = np.array([7, 3, 7], np.uint64)
+    >>> exact_representatives(exact, np.array([True, True, True]), rank=np.array([2, 0, 1])).tolist()
     [2, 1, 2]
     """
     rep = np.arange(len(exact), dtype=np.int64)
@@ -228,6 +229,16 @@ def cluster(
     already (they are survivors that did not claim this row, or claimed
     rows), so each pair is verified at most once, and a large bucket of
     copies costs one verification per copy, not one per pair.
+
+    A chain 0 ~ 1 ~ 2 whose ends are unrelated: 1 joins 0 (the better
+    survivor), 2 stays, although 1 and 2 are similar.
+
+    >>> similar = {(0, 1): 0.9, (1, 2): 0.9, (0, 2): 0.2}
+    >>> d = Decisions.empty(3)
+    >>> keys = np.zeros((3, 2), dtype=np.uint64)  # everyone in one LSH bucket
+    >>> cluster(np.arange(3), keys, np.arange(3), lambda u, v: similar[(u, v)], 0.8, d)
+    >>> d.reason.tolist(), d.survivor.tolist(), d.candidates
+    ([0, 2, 0], [-1, 0, -1], 2)
     """
     if len(rows) == 0:
         return
@@ -298,7 +309,14 @@ def match_earlier(
 
 def follow_representatives(rep: np.ndarray, decisions: Decisions) -> None:
     """Copies of a representative share its fate: dropped as exact copies of it if it
-    stays, or with its survivor and similarity if it goes."""
+    stays, or with its survivor and similarity if it goes.
+
+    >>> d = Decisions.empty(4)
+    >>> d.reason[2], d.survivor[2], d.similarity[2] = _NEAR, 3, 0.9  # row 2 went to row 3
+    >>> follow_representatives(np.array([0, 0, 2, 3]), d)  # row 1 copies row 0; nothing copies 2
+    >>> d.reason.tolist(), d.survivor.tolist(), d.similarity.tolist()
+    ([0, 1, 2, 0], [-1, 0, 3, -1], [0.0, 1.0, 0.9, 0.0])
+    """
     for row in np.flatnonzero(rep != np.arange(len(rep))).tolist():
         r = rep[row]
         if decisions.reason[r] == _KEEP:
@@ -423,9 +441,9 @@ def clusters(summary: DedupSummary) -> Iterator[Cluster]:
     if not len(dropped):
         return
     dropped = dropped[np.lexsort((dropped, d.survivor[dropped], d.earlier[dropped]))]
-    starts = np.flatnonzero(
-        np.concatenate([[True], (d.survivor[dropped[1:]] != d.survivor[dropped[:-1]]) | (d.earlier[dropped[1:]] != d.earlier[dropped[:-1]])])
-    )
+    survivor, earlier = d.survivor[dropped], d.earlier[dropped]
+    changes = (survivor[1:] != survivor[:-1]) | (earlier[1:] != earlier[:-1])
+    starts = np.flatnonzero(np.concatenate([[True], changes]))
     groups = np.split(dropped, starts[1:])
     groups.sort(key=lambda g: (-len(g), int(d.earlier[g[0]]), int(d.survivor[g[0]])))
     for group in groups:
@@ -440,9 +458,8 @@ def clusters(summary: DedupSummary) -> Iterator[Cluster]:
             }
             for row in group.tolist()
         )
-        yield Cluster(
-            summary.survivor_ids[first], summary.survivor_sources[first], summary.against[k] if k >= 0 else None, members
-        )
+        earlier_output = summary.against[k] if k >= 0 else None
+        yield Cluster(summary.survivor_ids[first], summary.survivor_sources[first], earlier_output, members)
 
 
 # -- the stage ---------------------------------------------------------------------------------
@@ -496,7 +513,8 @@ class Dedup:
         if codes.size < self.min_chars:
             return Observation(doc.seq, doc.id, doc.source, codes.size, exact, None, np.empty(0, np.uint32))
         shingles = shingle_hashes(codes, self.ngram)
-        return Observation(doc.seq, doc.id, doc.source, codes.size, exact, signature(shingles, self.num_perm, self.seed), shingles)
+        minhash = signature(shingles, self.num_perm, self.seed)
+        return Observation(doc.seq, doc.id, doc.source, codes.size, exact, minhash, shingles)
 
     # -- merge: in one process, streaming -------------------------------------------------
 
@@ -515,7 +533,8 @@ class Dedup:
                 has_key.append(obs.exact is not None)
                 builder.add(obs.id, obs.source, obs.exact or 0, obs.signature, obs.shingles)
             data = builder.finish()
-            return self._summarise(data, _np(seqs, np.int64), _np(lengths, np.int64), _np(has_key, np.int8).astype(bool), builder)
+            has_key_array = _np(has_key, np.int8).astype(bool)
+            return self._summarise(data, _np(seqs, np.int64), _np(lengths, np.int64), has_key_array, builder)
         except BaseException:
             builder.cleanup()
             raise
@@ -588,8 +607,8 @@ class Dedup:
                 NEAR: int((d.reason == _NEAR).sum()),
                 "matched_earlier": int((d.earlier >= 0).sum()),
             },
-            "candidate_pairs": d.candidates,
-            "verified_pairs": d.linked,
+            "candidate_pairs": d.candidates,  # LSH candidates verified
+            "linked_pairs": d.linked,  # of which at least threshold similar
             "clusters": count,
             "largest_cluster": largest,
             "state_bytes_per_document": round(summary.state_bytes / n, 1) if n else 0,
@@ -654,7 +673,8 @@ def deduplicate_documents(
     Documents need distinct, increasing ``seq`` numbers. With ``directory``,
     the clusters file and the saved index are written there.
 
-    >>> docs = [Document(f"{i}.txt", "新华社北京一月一日电，国务院总理今天在人民大会堂会见了外宾。", seq=i) for i in range(2)]
+    >>> text = "新华社北京一月一日电，国务院总理今天在人民大会堂会见了外宾。"
+    >>> docs = [Document(f"{i}.txt", text, seq=i) for i in range(2)]
     >>> out, summary = deduplicate_documents(docs, Dedup(min_chars=10))
     >>> out[1].dropped.reason, out[1].dropped.details["survivor"]
     ('exact_duplicate', '0.txt')

@@ -15,8 +15,9 @@ reading the earlier corpus again. Format version 1::
       shingles.npy         uint32[S]   each row's sorted, distinct shingle hashes (for
                                        exact verification of candidates)
 
-Every ``.npy`` file is a plain numpy array file (``numpy.load`` reads it). The index holds the documents *written* by that
-run (its survivors), so a match names a document present in that output.
+Every ``.npy`` file is a plain numpy array file (``numpy.load`` reads it). The
+index holds the documents *written* by that run (its survivors), so a match
+names a document present in that output.
 
 ``manifest.json["params"]`` lists what decides the numbers in the arrays: the
 n-gram size, ``num_perm``, the seed, the permutation scheme and the versions
@@ -290,18 +291,16 @@ def _npy_values(path: Path) -> UInt32File:
 def find_index(path: str | Path) -> Path:
     """The index folder of an earlier output (or the index folder itself).
 
-    >>> find_index("/nonexistent")
+    >>> find_index("/x")
     Traceback (most recent call last):
     ...
-    pipeline.dedup_index.IndexRefused: /nonexistent: no dedup index here (expected /nonexistent/dedup/index/manifest.json, written by a run with the dedup stage)
+    pipeline.dedup_index.IndexRefused: /x: no dedup index here (expected /x/dedup/index/manifest.json)
     """
     path = Path(path)
     for candidate in (path / INDEX_DIR, path):
         if (candidate / MANIFEST).is_file():
             return candidate
-    raise IndexRefused(
-        f"{path}: no dedup index here (expected {path / INDEX_DIR / MANIFEST}, written by a run with the dedup stage)"
-    )
+    raise IndexRefused(f"{path}: no dedup index here (expected {path / INDEX_DIR / MANIFEST})")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

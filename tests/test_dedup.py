@@ -44,7 +44,9 @@ def documents(texts: list[str], ids: list[str] | None = None) -> list[Document]:
     return [Document(doc_id, text, source=doc_id, seq=i) for i, (doc_id, text) in enumerate(zip(ids, texts))]
 
 
-def run(texts: list[str], stage: Dedup | None = None, ids: list[str] | None = None) -> tuple[list[Document], DedupSummary]:
+def run(
+    texts: list[str], stage: Dedup | None = None, ids: list[str] | None = None
+) -> tuple[list[Document], DedupSummary]:
     return deduplicate_documents(documents(texts, ids), stage or Dedup())
 
 
@@ -379,9 +381,8 @@ def test_a_copy_with_other_layout_is_always_found(paragraphs: list[str], joiner:
     text = "\n".join(paragraphs)
     copy = joiner.join(paragraphs).replace("。", ". ")
     docs, _ = run([text, copy])
-    assert dropped(docs) == {"d01.txt": {"reason": EXACT, "survivor": "d00.txt", "similarity": 1.0}} or (
-        len(copy) > len(text) and dropped(docs) == {"d00.txt": {"reason": EXACT, "survivor": "d01.txt", "similarity": 1.0}}
-    )
+    # same content, so the lowest id survives whatever the layout
+    assert dropped(docs) == {"d01.txt": {"reason": EXACT, "survivor": "d00.txt", "similarity": 1.0}}
 
 
 @settings(max_examples=15, deadline=None)

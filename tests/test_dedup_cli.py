@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from benchmarks.corpora import clean_news
 from pipeline.cli import main
 from pipeline.config import Config
+from pipeline.dedup import TEXT_STAGES
 from pipeline.runner import run_pipeline
 
 NEWS = clean_news()
@@ -57,7 +58,8 @@ def test_dedup_folder_writes_survivors_unchanged(crawl: Path, tmp_path: Path) ->
     assert written == {"a.txt", "b.txt"}
     for name in written:  # byte for byte as read
         assert (out / "corpus" / name).read_bytes() == (crawl / name).read_bytes()
-    dropped = {r["id"]: r for r in map(json.loads, (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").splitlines())}
+    lines = (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").splitlines()
+    dropped = {r["id"]: r for r in map(json.loads, lines)}
     assert dropped["site2/a-copy.txt"]["reason"] == "exact_duplicate"
     assert dropped["site2/a-edit.txt"]["reason"] == "near_duplicate"
     assert dropped["site2/a-edit.txt"]["details"]["survivor"] == "a.txt"
@@ -65,20 +67,25 @@ def test_dedup_folder_writes_survivors_unchanged(crawl: Path, tmp_path: Path) ->
     assert "cluster 1: 3 documents, kept a.txt" in stdout
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["pipeline"] == ["dedup"]
-    assert report["sections"]["dedup"]["params"]["prepare"] == ["whitespace"]
+    assert report["sections"]["dedup"]["params"]["prepare"] == list(TEXT_STAGES)
     assert (out / "dedup" / "index" / "manifest.json").is_file()
 
 
 def test_dedup_single_jsonl_file_writes_jsonl_shards(tmp_path: Path) -> None:
     source = tmp_path / "batch.jsonl"
     text = article(50)
-    records = [{"id": "x", "text": text, "url": "http://a"}, {"id": "y", "text": text + "\n"}, {"id": "z", "text": article(60)}]
+    records = [
+        {"id": "x", "text": text, "url": "http://a"},
+        {"id": "y", "text": text + "\n"},
+        {"id": "z", "text": article(60)},
+    ]
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out"
     code, _, stderr = invoke("dedup", str(source), "-o", str(out), "-q")
     assert code == 0, stderr
     assert not (out / "corpus").exists()
-    shard = [json.loads(line) for line in (out / "shards" / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = (out / "shards" / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()
+    shard = [json.loads(line) for line in lines]
     assert [(r["id"], r["text"]) for r in shard] == [("x", text), ("z", article(60))]
     assert shard[0]["meta"]["fields"] == {"url": "http://a"}
 

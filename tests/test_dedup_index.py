@@ -65,7 +65,8 @@ def test_a_new_batch_is_deduplicated_against_the_earlier_output(first: Path, tmp
     assert set(info) == {"new1.txt", "new2.txt", "new3.txt"}
     assert info["new1.txt"][0] == NEAR and info["new1.txt"][1]["survivor"] == "old1.txt"
     assert info["new1.txt"][1]["against"] == str(first) and info["new1.txt"][1]["similarity"] >= 0.8
-    assert info["new2.txt"] == (EXACT, {"survivor": "old2.txt", "survivor_source": "old/2.txt", "similarity": 1.0, "against": str(first)})
+    expected = {"survivor": "old2.txt", "survivor_source": "old/2.txt", "similarity": 1.0, "against": str(first)}
+    assert info["new2.txt"] == (EXACT, expected)
     assert info["new3.txt"][1]["survivor"] == "old4.txt"  # short: matched by exact hash only
     assert Dedup().describe(summary)["dropped"]["matched_earlier"] == 3
     # the new output's index holds the new survivors only
@@ -101,7 +102,11 @@ def test_several_earlier_outputs(first: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"ngram": 4}, "ngram=3 (this run: 4)"), ({"num_perm": 64}, "num_perm=128 (this run: 64)"), ({"seed": 2}, "seed=1 (this run: 2)")],
+    [
+        ({"ngram": 4}, "ngram=3 (this run: 4)"),
+        ({"num_perm": 64}, "num_perm=128 (this run: 64)"),
+        ({"seed": 2}, "seed=1 (this run: 2)"),
+    ],
 )
 def test_an_index_with_other_parameters_is_refused(first: Path, params: dict, message: str) -> None:
     with pytest.raises(IndexRefused, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -126,3 +131,11 @@ def test_a_damaged_index_is_refused(first: Path) -> None:
     np.save(folder / "exact.npy", np.zeros(2, dtype=np.uint64))
     with pytest.raises(IndexRefused, match="damaged"):
         load_index(first, Dedup().index_params)
+
+
+def test_an_empty_earlier_output_matches_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    deduplicate_documents([], Dedup(), empty)
+    assert json.loads((empty / INDEX_DIR / "manifest.json").read_text(encoding="utf-8"))["documents"] == 0
+    docs, _ = deduplicate_documents(batch([article(0)], "new"), Dedup(against=(str(empty),)))
+    assert docs[0].dropped is None
