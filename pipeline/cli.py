@@ -17,6 +17,9 @@ from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
 from .io import UndecodableError, decode_bytes
+from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
+from .dedup import explain as dedup_explain
+from .dedup_index import IndexRefused
 from .report import summary
 from .rules import (
     ExampleResult,
@@ -304,3 +307,75 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
     outcome = f"dropped by {result.dropped.reason}" if result.dropped else f"{len(result.edits)} removals, {removed} characters"
     click.echo(f"stage result: {outcome}; meta: {json.dumps(result.meta, ensure_ascii=False)}"
                + "".join(f"\nwarning: {w}" for w in result.warnings))
+
+
+# -- cleancorpus dedup ---------------------------------------------------------------------------
+
+
+@main.command("dedup")
+@click.argument("input_path", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the surviving documents, the audit, the clusters and the saved index.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True),
+              help=f"Verified Jaccard similarity at which two documents are duplicates [default: {Dedup.threshold}].")
+@click.option("--ngram", type=click.IntRange(1, 32), help=f"Characters per shingle [default: {Dedup.ngram}].")
+@click.option("--num-perm", type=click.IntRange(min=2), help=f"MinHash permutations [default: {Dedup.num_perm}].")
+@click.option("--against", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="An earlier output (with its dedup/index) to deduplicate against; repeatable. "
+                   "Its documents are kept; matches in this batch are dropped and name them.")
+@click.option("--explain", is_flag=True,
+              help="Print every cluster: the document kept, those dropped, their similarity.")
+@click.option("-w", "--workers", type=click.IntRange(min=0),
+              help="Worker processes [default: all cores]. Output is identical for any value.")
+@click.option("--text-field", help="JSONL field holding the text [default: text].")
+@click.option("--id-field", help="JSONL field holding the document id [default: id; else file:line].")
+@click.option("--force", is_flag=True, help="Replace the output of an earlier run in a non-empty output folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only.")
+def dedup_command(
+    input_path: Path,
+    output_dir: Path,
+    threshold: float | None,
+    ngram: int | None,
+    num_perm: int | None,
+    against: tuple[Path, ...],
+    explain: bool,
+    workers: int | None,
+    text_field: str | None,
+    id_field: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Remove exact and near-duplicate documents from INPUT (a folder, or one .txt/.jsonl file).
+
+    Documents are compared as the full pipeline would see them (script,
+    width, punctuation and white space folded; see docs/dedup.md) but the
+    survivors are written unchanged, in the input's format (.txt files under
+    corpus/, or JSONL shards under shards/). Also written:
+
+    \b
+      audit/dropped.jsonl    every dropped document, its survivor and their similarity
+      dedup/clusters.jsonl   every cluster: the survivor and the documents dropped for it
+      dedup/index/           the saved index, for a later --against
+      report.json            counts, parameters, the largest clusters
+
+    \b
+    Examples:
+      cleancorpus dedup crawl/ -o deduped/
+      cleancorpus dedup batch1.jsonl -o out1/ --threshold 0.7 --explain
+      cleancorpus dedup batch2.jsonl -o out2/ --against out1/
+    """
+    overrides = {"threshold": threshold, "ngram": ngram, "num_perm": num_perm}
+    try:
+        stage = build(Dedup, {"prepare": list(TEXT_STAGES), "against": [str(p) for p in against],
+                              **{k: v for k, v in overrides.items() if v is not None}}, "command line")
+        report = deduplicate(input_path, output_dir, stage, workers=workers, text_field=text_field,
+                             id_field=id_field, force=force, progress=not quiet)
+    except (ConfigError, RunError, IndexRefused) as exc:
+        _fail(str(exc))
+        return
+    if explain:
+        for line in dedup_explain(read_clusters(output_dir)):
+            click.echo(line)
+    if not quiet:
+        click.echo(summary(report), err=True)
+        click.echo(f"wrote {output_dir}/ (clusters: {output_dir / CLUSTERS_FILE})", err=True)

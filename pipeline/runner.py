@@ -92,14 +92,18 @@ def split_segments(stages: Iterable[Any]) -> list[list[Any]]:
     ...     def merge(self, states): ...
     >>> [[s.name for s in seg] for seg in split_segments([Whitespace(), C(), Whitespace()])]
     [['whitespace', 'c'], ['whitespace']]
+
+    A corpus-level stage at the end still needs a last segment, with no stage
+    of its own, in which its ``apply`` runs and the documents are written:
+
+    >>> [[s.name for s in seg] for seg in split_segments([Whitespace(), C()])]
+    [['whitespace', 'c'], []]
     """
     segments: list[list[Any]] = [[]]
     for stage in stages:
         segments[-1].append(stage)
         if is_corpus_stage(stage):
             segments.append([])
-    if not segments[-1] and len(segments) > 1:
-        segments.pop()
     return segments
 
 
@@ -508,7 +512,7 @@ def run_pipeline(
         carried: tuple[Any, ...] = ()  # bound applies of the corpus stages seen so far
         segments = split_segments(stages)
         for number, seg_stages in enumerate(segments, 1):
-            observer = seg_stages[-1] if is_corpus_stage(seg_stages[-1]) else None
+            observer = seg_stages[-1] if seg_stages and is_corpus_stage(seg_stages[-1]) else None
             steps = carried + tuple(seg_stages[:-1] if observer else seg_stages)
             segment = Segment(steps, observer)
             names = [s.name for s in steps] + ([observer.name] if observer else [])

@@ -11,6 +11,7 @@ duplicate).
 from __future__ import annotations
 
 from .boilerplate import Boilerplate
+from .dedup import Dedup
 from .quality import Quality
 from .repetition import Repetition
 from .rules import Rules
@@ -25,6 +26,7 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Repetition,
     Boilerplate,
     Quality,
+    Dedup,
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,6 @@ def test_atomic_write_replaces(tmp_path):
     with atomic_write(target, durable=True) as fh:
         fh.write("新\n")
     assert target.read_bytes() == "新\n".encode()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's private 0600

@@ -1,0 +1,365 @@
+"""The saved deduplication index: a documented, versioned folder of numpy arrays.
+
+A run with the ``dedup`` stage writes ``dedup/index/`` into its output; a later
+run given ``--against`` that output deduplicates a new batch against it without
+reading the earlier corpus again. Format version 1::
+
+    dedup/index/
+      manifest.json        format, version, document count, parameters (below)
+      documents.jsonl      one line per document, in row order: {"id": ..., "source": ...}
+      exact.npy            uint64[N]   BLAKE2b-64 of the comparison form (UTF-32LE code points)
+      minhashed.npy        bool[N]     False for documents too short for MinHash
+      signatures.npy       uint32[N, num_perm]  MinHash signatures (datasketch affine32);
+                                       all 0xFFFFFFFF where minhashed is False
+      shingle_offsets.npy  int64[N+1]  row i's shingles are shingles[offsets[i]:offsets[i+1]]
+      shingles.npy         uint32[S]   each row's sorted, distinct shingle hashes (for
+                                       exact verification of candidates)
+
+Every ``.npy`` file is a plain numpy array file (``numpy.load`` reads it). The
+index holds the documents *written* by that run (its survivors), so a match
+names a document present in that output.
+
+``manifest.json["params"]`` lists what decides the numbers in the arrays: the
+n-gram size, ``num_perm``, the seed, the permutation scheme and the versions
+of the comparison form and the shingle hash. An index whose parameters differ
+from the run's is refused with an error naming the difference: mixing them
+would compare unrelated hash values and silently find nothing. The similarity
+threshold is *not* among them: LSH bands are recomputed from the stored
+signatures, so a later run may use another threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import numpy as np
+
+from .io import atomic_write
+
+FORMAT = "cleancorpus-dedup-index"
+VERSION = 1
+#: Where a run's output keeps its index.
+INDEX_DIR = PurePosixPath("dedup") / "index"
+MANIFEST = "manifest.json"
+_CHUNK = 4096  # rows copied at a time when writing
+
+
+class IndexRefused(ValueError):
+    """A saved index that cannot be used here; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """Everything that decides the stored hash values: must match to compare."""
+
+    ngram: int
+    num_perm: int
+    seed: int
+    scheme: str
+    shingle_hash: str
+    fold: str
+
+    def differences(self, other: IndexParams) -> list[str]:
+        """Human-readable ``name: theirs vs ours`` for every differing parameter.
+
+        >>> a = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
+        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(a)
+        ['ngram=4 (this run: 5)']
+        """
+        mine, theirs = asdict(self), asdict(other)
+        return [f"{k}={mine[k]} (this run: {theirs[k]})" for k in mine if mine[k] != theirs[k]]
+
+
+class StringTable:
+    """Strings kept as one UTF-8 buffer plus end offsets: no Python object per entry.
+
+    >>> t = StringTable()
+    >>> t.append("甲.txt"); t.append("b")
+    >>> len(t), t[0], t[1]
+    (2, '甲.txt', 'b')
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:
+        start = self._ends[i - 1] if i > 0 else 0
+        return self._data[start : self._ends[i]].decode("utf-8", "surrogatepass")
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._data) + 8 * len(self._ends)
+
+
+class UInt32File:
+    """uint32 values in a file, read by position: nothing stays mapped in memory.
+
+    A memory map would make every page touched (gigabytes of shingle sets on
+    a large corpus) count in the process's resident size; reading just what
+    is needed keeps the footprint what the stage really holds.
+    """
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self._fh = open(path, "rb")
+        self.offset = offset
+        self.count = (os.fstat(self._fh.fileno()).st_size - offset) // 4
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Values ``start`` to ``stop`` (exclusive), as a read-only array."""
+        if stop <= start:
+            return np.empty(0, dtype=np.uint32)
+        data = os.pread(self._fh.fileno(), 4 * (stop - start), self.offset + 4 * start)
+        return np.frombuffer(data, dtype="<u4")
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+@dataclass
+class IndexData:
+    """Per-document hash data, row by row: small columns in memory, the rest on disk."""
+
+    ids: StringTable
+    sources: StringTable
+    exact: np.ndarray  # uint64[N]
+    minhashed: np.ndarray  # bool[N]
+    offsets: np.ndarray  # int64[N+1]: row i's shingles are values offsets[i]:offsets[i+1]
+    num_perm: int
+    signature_file: UInt32File  # N * num_perm values, row after row
+    shingle_file: UInt32File
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def signatures(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start`` to ``stop`` of the (documents, num_perm) signature array."""
+        return self.signature_file.read(start * self.num_perm, stop * self.num_perm).reshape(-1, self.num_perm)
+
+    def signatures_of(self, rows: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(rows, signatures)`` for increasing ``rows``, reading a block of the file at a time."""
+        rows = np.asarray(rows, dtype=np.int64)
+        for chosen in np.split(rows, np.flatnonzero(np.diff(rows // _CHUNK)) + 1):
+            if len(chosen):
+                first = int(chosen[0])
+                yield chosen, self.signatures(first, int(chosen[-1]) + 1)[chosen - first]
+
+    def shingles_of(self, row: int) -> np.ndarray:
+        return self.shingle_file.read(int(self.offsets[row]), int(self.offsets[row + 1]))
+
+    def close(self) -> None:
+        self.signature_file.close()
+        self.shingle_file.close()
+
+
+# -- building (streaming, on disk) ----------------------------------------------------
+
+
+class IndexBuilder:
+    """Collects rows during a run: small columns in memory, large ones in a temp folder.
+
+    Signatures and shingle sets are appended to files, so memory holds only
+    about 30 bytes per document plus its id. The folder is removed by
+    :meth:`cleanup`.
+    """
+
+    def __init__(self, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.folder = Path(tempfile.mkdtemp(prefix="cleancorpus-dedup-"))
+        self.ids = StringTable()
+        self.sources = StringTable()
+        self._exact = array("Q")
+        self._minhashed = array("b")
+        self._ends = array("q", [0])
+        self._signatures: IO[bytes] = open(self.folder / "signatures.u32", "wb")
+        self._shingles: IO[bytes] = open(self.folder / "shingles.u32", "wb")
+        self._empty = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32).tobytes()
+        self._data: IndexData | None = None
+
+    def add(self, doc_id: str, source: str, exact: int, signature: np.ndarray | None, shingles: np.ndarray) -> None:
+        self.ids.append(doc_id)
+        self.sources.append(source)
+        self._exact.append(exact)
+        self._minhashed.append(signature is not None)
+        self._signatures.write(self._empty if signature is None else signature.astype("<u4", copy=False).tobytes())
+        self._shingles.write(shingles.astype("<u4", copy=False).tobytes())
+        self._ends.append(self._ends[-1] + shingles.size)
+
+    def finish(self) -> IndexData:
+        self._signatures.close()
+        self._shingles.close()
+        self._data = IndexData(
+            ids=self.ids,
+            sources=self.sources,
+            exact=np.frombuffer(self._exact, dtype=np.uint64) if len(self._exact) else np.empty(0, np.uint64),
+            minhashed=np.frombuffer(self._minhashed, dtype=np.int8).astype(bool),
+            offsets=np.frombuffer(self._ends, dtype=np.int64),
+            num_perm=self.num_perm,
+            signature_file=UInt32File(self.folder / "signatures.u32"),
+            shingle_file=UInt32File(self.folder / "shingles.u32"),
+        )
+        return self._data
+
+    def cleanup(self) -> None:
+        for fh in (self._signatures, self._shingles):
+            fh.close()
+        if self._data is not None:
+            self._data.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def write_index(
+    directory: Path, data: IndexData, rows: np.ndarray, params: IndexParams, info: dict[str, Any]
+) -> Path:
+    """Write ``data``'s ``rows`` as a version-1 index in ``directory / INDEX_DIR``; return that folder.
+
+    Large arrays are copied a block at a time, so writing needs no more memory
+    than a block whatever the corpus size. ``info`` (threshold, bands, the
+    stages that prepared the text...) is recorded for people, never checked.
+    """
+    folder = Path(directory) / INDEX_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = np.asarray(rows, dtype=np.int64)
+    with atomic_write(folder / "documents.jsonl") as fh:
+        for row in rows.tolist():
+            fh.write(json.dumps({"id": data.ids[row], "source": data.sources[row]}, ensure_ascii=False) + "\n")
+    _save(folder / "exact.npy", np.asarray(data.exact)[rows])
+    _save(folder / "minhashed.npy", np.asarray(data.minhashed)[rows])
+    sizes = np.diff(data.offsets)[rows]
+    _save(folder / "shingle_offsets.npy", np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+    _save_blocks(folder / "signatures.npy", (len(rows), data.num_perm), (sig for _, sig in data.signatures_of(rows)))
+    _save_blocks(folder / "shingles.npy", (int(sizes.sum()),), (data.shingles_of(row) for row in rows.tolist()))
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "documents": int(len(rows)),
+        "params": asdict(params),
+        "info": info,
+    }
+    with atomic_write(folder / MANIFEST) as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+    return folder
+
+
+def _save(path: Path, values: np.ndarray) -> None:
+    with atomic_write(path, "wb") as fh:
+        np.save(fh, values, allow_pickle=False)
+
+
+def _save_blocks(path: Path, shape: tuple[int, ...], blocks: Iterable[np.ndarray]) -> None:
+    """Write a uint32 ``.npy`` file of ``shape`` from consecutive blocks of its values."""
+    with atomic_write(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, {"descr": "<u4", "fortran_order": False, "shape": shape})
+        for block in blocks:
+            fh.write(np.ascontiguousarray(block, dtype="<u4").tobytes())
+
+
+def _npy_values(path: Path) -> UInt32File:
+    """Open a uint32 ``.npy`` file for positional reads (after checking its header)."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        _shape, fortran, dtype = read_header(fh)
+        offset = fh.tell()
+    if fortran or dtype != np.dtype("<u4"):
+        raise IndexRefused(f"{path}: expected a C-ordered uint32 array, found {dtype}")
+    return UInt32File(path, offset)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def find_index(path: str | Path) -> Path:
+    """The index folder of an earlier output (or the index folder itself).
+
+    >>> find_index("/x")
+    Traceback (most recent call last):
+    ...
+    pipeline.dedup_index.IndexRefused: /x: no dedup index here (expected /x/dedup/index/manifest.json)
+    """
+    path = Path(path)
+    for candidate in (path / INDEX_DIR, path):
+        if (candidate / MANIFEST).is_file():
+            return candidate
+    raise IndexRefused(f"{path}: no dedup index here (expected {path / INDEX_DIR / MANIFEST})")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of an index folder, checked for format and version."""
+    try:
+        with open(folder / MANIFEST, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise IndexRefused(f"{folder / MANIFEST}: unreadable index manifest: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexRefused(f"{folder / MANIFEST}: not a cleancorpus dedup index")
+    if manifest.get("version") != VERSION:
+        raise IndexRefused(
+            f"{folder / MANIFEST}: index format version {manifest.get('version')!r}; "
+            f"this cleancorpus reads version {VERSION} only: rebuild the index with this version"
+        )
+    return manifest
+
+
+def check_index(path: str | Path, params: IndexParams) -> Path:
+    """Find the index of ``path`` and refuse it unless its parameters are ``params``; return its folder."""
+    folder = find_index(path)
+    manifest = read_manifest(folder)
+    try:
+        theirs = IndexParams(**manifest["params"])
+    except (KeyError, TypeError) as exc:
+        raise IndexRefused(f"{folder / MANIFEST}: malformed params: {exc}") from None
+    differences = theirs.differences(params)
+    if differences:
+        raise IndexRefused(
+            f"{path}: index built with other parameters: {', '.join(differences)}; "
+            "its hashes cannot be compared with this run's: run with the same parameters or rebuild it"
+        )
+    return folder
+
+
+def load_index(path: str | Path, params: IndexParams) -> IndexData:
+    """Open an earlier output's index after checking its parameters (large arrays stay on disk)."""
+    folder = check_index(path, params)
+    ids, sources = StringTable(), StringTable()
+    with open(folder / "documents.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            ids.append(record["id"])
+            sources.append(record.get("source", ""))
+    data = IndexData(
+        ids=ids,
+        sources=sources,
+        exact=np.load(folder / "exact.npy"),
+        minhashed=np.load(folder / "minhashed.npy"),
+        offsets=np.load(folder / "shingle_offsets.npy"),
+        num_perm=params.num_perm,
+        signature_file=_npy_values(folder / "signatures.npy"),
+        shingle_file=_npy_values(folder / "shingles.npy"),
+    )
+    n = len(data.ids)
+    if {len(data.exact), len(data.minhashed), len(data.offsets) - 1} != {n} or (
+        data.signature_file.count != n * params.num_perm or data.shingle_file.count != data.offsets[-1]
+    ):
+        data.close()
+        raise IndexRefused(f"{folder}: index files disagree about the number of documents; the index is damaged")
+    return data
