@@ -10,11 +10,13 @@ duplicate).
 
 from __future__ import annotations
 
+from .normalize import Normalize
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
+    Normalize,  # after Repair once it is merged: whitespace → repair → normalize → rules
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name
