@@ -153,6 +153,11 @@ def test_in_a_mixed_line_only_characters_of_the_other_script_change():
     assert fix(script_spans, "萧乾說：經濟發展很快") == "萧乾说：经济发展很快"
 
 
+def test_script_changes_are_logged_in_runs_that_never_cross_a_line():
+    text = "經濟發展和其他很多很多事情的新區\n兩江新區"
+    assert script_spans(text) == [(0, 3, "经济发"), (15, 16, "区"), (17, 21, "两江新区")]
+
+
 def test_a_traditional_document_converts_lines_without_evidence_too():
     # 乾燥 alone is no evidence of either script; the document decides.
     text = "經濟發展很快，區域協調發展。\n乾燥"
@@ -255,9 +260,9 @@ def test_spaces_between_hanzi_can_be_kept():
 
 
 def test_markdown_heading_markers_go_and_the_heading_stays_a_paragraph():
-    text = "## 推动成渝地区双城经济圈建设\n\n# 成渝紧密联动 34个合作项目有序推进\n\n### 进展如何？ ###\n\n正文。"
+    text = "## 推动成渝地区双城经济圈建设\n\n# 成渝紧密联动 34个合作项目有序推进\n\n### 进展如何？ ###\n\n## ## 有何亮点？\n正文。"
     assert fix(heading_marker_spans, text) == (
-        "推动成渝地区双城经济圈建设\n\n成渝紧密联动 34个合作项目有序推进\n\n进展如何？\n\n正文。"
+        "推动成渝地区双城经济圈建设\n\n成渝紧密联动 34个合作项目有序推进\n\n进展如何？\n\n有何亮点？\n正文。"
     )
 
 
@@ -359,8 +364,9 @@ def test_stage_logs_every_change_under_its_rule():
     }
     assert all(e.stage == "normalize" for e in doc.edits)
     assert doc.meta["script_converted"] == "t2s"
-    # Script conversion is logged as short runs, not one edit of the whole text.
-    assert max(len(e.before) for e in doc.edits if e.rule == "opencc_t2s") <= 4
+    # Script conversion is logged line by line in runs, never as one edit of the whole text.
+    script_edits = [e for e in doc.edits if e.rule == "opencc_t2s"]
+    assert len(script_edits) >= 3 and not any("\n" in e.before for e in script_edits)
 
 
 def test_every_part_can_be_switched_off():
