@@ -78,7 +78,8 @@ def fetch(dist: str, version: str, directory: Path) -> None:
     if (directory / "opencc" / "__init__.py").exists():
         return
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(directory), f"{dist}=={version}"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+         "--target", str(directory), f"{dist}=={version}"],
         check=True, capture_output=True, text=True, timeout=300,
     )
 
@@ -139,8 +140,8 @@ def implementations(other_dir: Path | None, fetch_other: bool) -> list[Implement
             fetch(dist, IMPLEMENTATIONS[dist], directory)
         result.append(Implementation(label, load_opencc_from(directory)))
     except (OSError, RuntimeError, ImportError, subprocess.SubprocessError) as exc:
-        reason = getattr(exc, "stderr", "") or str(exc)
-        result.append(Implementation(label, None, reason.strip().splitlines()[-1] if reason.strip() else type(exc).__name__))
+        reason = (getattr(exc, "stderr", "") or str(exc)).strip()
+        result.append(Implementation(label, None, reason.splitlines()[-1] if reason else type(exc).__name__))
     return result
 
 
@@ -180,7 +181,8 @@ def seeds_traditional_text(megabytes: float) -> str:
 
 def corpora(megabytes: float, to_traditional: Callable[[str], str]) -> dict[str, list[str]]:
     news = take(clean_news(), megabytes)
-    seeds = [Whitespace().apply(Document(p.name, p.read_text(encoding="utf-8"))).text for p in sorted(SEEDS.glob("*.txt"))]
+    seeds = [Whitespace().apply(Document(p.name, p.read_text(encoding="utf-8"))).text
+             for p in sorted(SEEDS.glob("*.txt"))]
     return {
         "simplified news": as_documents(news),
         "traditional mirror": as_documents(to_traditional("\n".join(news)).split("\n")),
@@ -302,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     # Raw conversion.
     text = seeds_traditional_text(size)
     text_mb = len(text.encode("utf-8")) / 1e6
-    print(f"\nOpenCC t2s, raw conversion of {text_mb:.1f} MB of the seeds' Traditional text:")
+    print(f"\nOpenCC t2s, raw conversion of {text_mb:.2f} MB of the seeds' Traditional text:")
     outputs: dict[str, str] = {}
     rates: dict[str, float] = {}
     for impl in impls:
@@ -328,12 +330,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'corpus':<22}{'docs':>6}{'MB':>6}{header}")
     for name, docs in docs_by_corpus.items():
         mb = megabytes(docs)
-        cells = [f"{mb / seconds:10.1f} ({len(docs) / seconds:7.0f})" for seconds in time_columns(docs, columns, repeats)]
+        seconds = time_columns(docs, columns, repeats)
+        cells = [f"{mb / s:10.1f} ({len(docs) / s:7.0f})" for s in seconds]
         print(f"  {name:<22}{len(docs):>6}{mb:>6.2f}" + "".join(f"{c:>36}" for c in cells))
 
     print(f"\nms per MB in each fixer ({fastest.label}, best of 3):")
     for name, docs in docs_by_corpus.items():
-        seconds = fixer_seconds(docs)
+        with using_opencc(fastest.module):
+            seconds = fixer_seconds(docs)
         parts = ", ".join(f"{k} {1000 * v / megabytes(docs):.1f}" for k, v in seconds.items())
         print(f"  {name:<22}{parts}")
     false_joins, breaks, found, made = joining_quality(300 if args.quick else 3000)

@@ -31,8 +31,13 @@ def normalized(name: str) -> Document:
     return Normalize().apply(doc)
 
 
+def seed(prefix: str) -> Document:
+    """The normalised seed whose file name starts with ``prefix`` ("000"…"004")."""
+    return normalized(next(n for n in SEED_NAMES if n.startswith(prefix)))
+
+
 def text(prefix: str) -> str:
-    return normalized(next(n for n in SEED_NAMES if n.startswith(prefix))).text
+    return seed(prefix).text
 
 
 def lines(prefix: str) -> list[str]:
@@ -60,7 +65,7 @@ def test_traditional_seeds_come_out_simplified(prefix):
 
 @pytest.mark.parametrize("prefix", ["001", "002", "004"])
 def test_simplified_seeds_keep_their_characters(prefix):
-    assert not any(e.rule == "opencc_t2s" for e in normalized(next(n for n in SEED_NAMES if n.startswith(prefix))).edits)
+    assert not any(e.rule == "opencc_t2s" for e in seed(prefix).edits)
 
 
 def test_no_pinyin_annotation_is_left_and_the_raw_seed_had_hundreds():
@@ -71,8 +76,7 @@ def test_no_pinyin_annotation_is_left_and_the_raw_seed_had_hundreds():
 
 
 def test_annotations_after_garbled_characters_are_removed_and_audited():
-    doc = normalized(next(n for n in SEED_NAMES if n.startswith("003")))
-    unverified = [e.before for e in doc.edits if e.rule == "pinyin_annotation_unverified"]
+    unverified = [e.before for e in seed("003").edits if e.rule == "pinyin_annotation_unverified"]
     assert sorted(unverified) == ["(qū)", "(qū)", "(yè)"]  # after 聟^ (twice) and 髽I
 
 
@@ -113,8 +117,7 @@ def test_broken_paragraphs_are_joined(prefix, joined):
 
 @pytest.mark.parametrize("prefix, joins", [("000", 0), ("001", 0), ("002", 5), ("003", 0), ("004", 3)])
 def test_no_other_line_is_joined(prefix, joins):
-    doc = normalized(next(n for n in SEED_NAMES if n.startswith(prefix)))
-    assert sum(e.rule == "broken_paragraph" for e in doc.edits) == joins
+    assert sum(e.rule == "broken_paragraph" for e in seed(prefix).edits) == joins
 
 
 @pytest.mark.parametrize(
