@@ -83,3 +83,43 @@ def seed_paragraphs() -> tuple[str, ...]:
     for path in sorted(SEEDS.glob("*.txt")):
         paras.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return tuple(paras)
+
+
+def synthetic_documents(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` (relative path, text) pairs built from the seeds' paragraphs.
+
+    Each document is a title line and 4–16 paragraphs drawn at random from the
+    seeds (damage included, so every stage has work), separated by blank lines
+    (about 3 KB on average); one in ten ends with a shared site footer and one in
+    twenty is an exact copy of an earlier document, as in a real crawl.
+    Deterministic for a given ``seed``.
+    """
+    import random
+
+    rng = random.Random(seed)
+    paras = seed_paragraphs()
+    titles = [p for p in paras if len(p) < 40]
+    footer = "本网站所有内容版权所有，未经授权不得转载。\n联系电话:023-63782960"
+    docs: list[tuple[str, str]] = []
+    for i in range(n):
+        if docs and rng.random() < 0.05:
+            text = rng.choice(docs)[1]
+        else:
+            body = "\n\n".join(rng.choice(paras) for _ in range(rng.randint(4, 16)))
+            text = f"{rng.choice(titles)}\n\n{body}"
+            if rng.random() < 0.1:
+                text += "\n\n" + footer
+        docs.append((f"{i // 1000:03d}/{i:06d}.txt", text))
+    return docs
+
+
+def write_corpus(folder: Path, docs: list[tuple[str, str]]) -> int:
+    """Write (relative path, text) pairs under ``folder``; return the bytes written."""
+    size = 0
+    for rel, text in docs:
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        path.write_bytes(data)
+        size += len(data)
+    return size

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import takewhile
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .config import ConfigError, load_config
+from .config import Config, ConfigError, build, load_config
+from .document import Document
+from .io import UndecodableError, decode_bytes
 from .report import summary
+from .rules import (
+    ExampleResult,
+    RuleError,
+    Rules,
+    apply_rules,
+    builtin_rules_dir,
+    check_rule,
+    explain,
+    legend,
+    load_rules,
+    render,
+)
 from .runner import RunError, run_pipeline
+from .stage import is_corpus_stage
 from .stages import AVAILABLE
 
 
@@ -40,7 +56,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input_dir", default="seeds", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("input_dir", default="seeds", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "output_dir", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to write the clean corpus, audit and report to.")
 @click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -54,6 +70,9 @@ def main() -> None:
 @click.option("--id-field", help="JSONL field holding the document id [default: id; else file:line].")
 @click.option("--force", is_flag=True, help="Replace the output of an earlier run in a non-empty output folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of your own rule files (*.toml), applied after the shipped ones; repeatable. "
+                   "A rule with an existing id replaces it. See `cleancorpus rules --help`.")
 def run(
     input_dir: Path,
     output_dir: Path,
@@ -65,10 +84,11 @@ def run(
     id_field: str | None,
     force: bool,
     quiet: bool,
+    rule_dirs: tuple[Path, ...],
 ) -> None:
     """Clean every document under INPUT_DIR (default: seeds/) into the output folder.
 
-    Reads .txt files (one document each; UTF-8, GBK/GB18030 or Big5) and
+    INPUT_DIR may also be a single .txt, .jsonl or .jsonl.gz file. Reads .txt files (one document each; UTF-8, GBK/GB18030 or Big5) and
     .jsonl / .jsonl.gz files (one document per line) recursively, runs the
     configured stages and writes:
 
@@ -87,9 +107,10 @@ def run(
       cleancorpus run seeds -o output --force
       cleancorpus run crawl/ -o clean/ --workers 8 --format both
       cleancorpus run crawl/ -o clean/ --config my.toml
+      cleancorpus run crawl/ -o clean/ --rules my_rules/
     """
     try:
-        config = load_config(config_file)
+        config = _with_rule_dirs(load_config(config_file), rule_dirs)
         config = config.with_run(
             workers=workers,
             stages=tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else None,
@@ -124,3 +145,162 @@ def list_stages() -> None:
             if f.init:
                 default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
                 click.echo(f"{'':12}   {f.name} = {json.dumps(default, ensure_ascii=False, default=str)}")
+
+
+# -- rules: list, test and explain the declarative cleanup rules ---------------------------------
+
+
+def _with_rule_dirs(config: Config, rule_dirs: tuple[Path, ...]) -> Config:
+    """The config with ``--rules`` folders added after the ``[rules] dirs`` of the file."""
+    if not rule_dirs:
+        return config
+    dirs = tuple(config.stage_tables.get("rules", {}).get("dirs", ())) + tuple(map(str, rule_dirs))
+    return config.with_stage("rules", dirs=dirs)
+
+
+def _shown(path: str) -> str:
+    """A rule file's path relative to the working directory when it is under it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+def _rules_stage(config_file: Path | None, rule_dirs: tuple[Path, ...]) -> Rules:
+    """The rules stage as a run would build it (config file, then --rules folders)."""
+    config = _with_rule_dirs(load_config(config_file), rule_dirs)
+    return build(Rules, config.stage_tables.get("rules", {}), f"{config.origin} [rules]")
+
+
+_rules_dir_option = click.option(
+    "--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A folder of your own rule files, added after the shipped ones (repeatable).")
+_config_option = click.option(
+    "-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config whose [rules] table adds folders and enables/disables rules.")
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """List, test and explain the cleanup rules (rules/*.toml and your own folders).
+
+    A rule is a pattern, an action and examples in a TOML file; adding one takes
+    one file and no Python. The format is described in rules/README.md.
+
+    \b
+    Examples:
+      cleancorpus rules list
+      cleancorpus rules test                   run every shipped rule's examples
+      cleancorpus rules test my_rules/         run the examples of your rules
+      cleancorpus rules explain seeds/001_2a9eefa7c56f26fe.txt
+    """
+
+
+@rules_group.command("list")
+@_rules_dir_option
+@_config_option
+def rules_list(rule_dirs: tuple[Path, ...], config_file: Path | None) -> None:
+    """List every rule: id, file, action, where it looks, on/off, description.
+
+    \b
+    Examples:
+      cleancorpus rules list
+      cleancorpus rules list --rules my_rules/ --config my.toml
+    """
+    try:
+        rule_set = _rules_stage(config_file, rule_dirs).rule_set()
+    except (ConfigError, RuleError) as exc:
+        _fail(str(exc))
+        return
+    active = {rule.id for rule in rule_set.active}
+    for rule in rule_set.rules:
+        state = "on" if rule.id in active else "off"
+        click.echo(f"{rule.id:28} {Path(rule.file).name:18} {rule.action:14} {str(rule.where):15} {state:3}  {rule.description}")
+    click.echo(f"{len(rule_set.rules)} rules, {len(active)} enabled", err=True)
+
+
+@rules_group.command("test")
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--timeout", default=1.0, show_default=True, help="Seconds one rule may run on one example.")
+def rules_test(dirs: tuple[Path, ...], timeout: float) -> None:
+    """Run every rule's examples; exit status 1 if any fails.
+
+    Each rule must turn its examples.change inputs into their outputs (and leave
+    the outputs as they are), and leave its examples.keep inputs untouched.
+    Without DIRS the shipped library is tested; with DIRS, the rules in them.
+
+    \b
+    Examples:
+      cleancorpus rules test
+      cleancorpus rules test my_rules/
+    """
+    try:
+        rules = load_rules(dirs or (builtin_rules_dir(),))
+    except RuleError as exc:
+        _fail(str(exc))
+        return
+    results = [result for rule in rules for result in check_rule(rule, timeout)]
+    by_file: dict[str, list[ExampleResult]] = {}
+    for result in results:
+        by_file.setdefault(result.rule.file, []).append(result)
+    for file, file_results in by_file.items():
+        marks = "".join("." if r.passed else click.style("F", fg="red", bold=True) for r in file_results)
+        click.echo(f"{_shown(file)} {marks}")
+    failures = [r for r in results if not r.passed]
+    for r in failures:
+        click.echo(click.style(f"\nFAILED {r.rule.id} {r.kind} example {r.number}", fg="red", bold=True)
+                   + f" ({_shown(r.rule.file)}): {r.problem}")
+        click.echo(f"    input:    {r.input!r}")
+        if r.kind == "change" and r.expected is not None:
+            click.echo(f"    expected: {r.expected!r}")
+        click.echo(f"    got:      {r.got!r}")
+    summary_line = (f"{len(rules)} rules, {len(results)} examples: "
+                    f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    click.echo("\n" + click.style(summary_line, fg="red" if failures else "green", bold=True))
+    sys.exit(1 if failures else 0)
+
+
+@rules_group.command("explain")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@_rules_dir_option
+@_config_option
+@click.option("--raw", is_flag=True,
+              help="Match the file as it is; by default the stages before rules (repair, normalize...) run first, "
+                   "because rules are written for their output.")
+@click.option("--color/--no-color", default=None, help="Colour the matches [default: on a terminal].")
+def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | None, raw: bool, color: bool | None) -> None:
+    """Show a text file with each rule's matches marked ⟦n …⟧, and which rule matched where.
+
+    Every enabled rule is tried on the text on its own; the list under the
+    text names the rule, its action and the line of each match, and the last
+    line says what the whole stage would do (removals, metadata, flags, drop).
+
+    \b
+    Examples:
+      cleancorpus rules explain seeds/001_2a9eefa7c56f26fe.txt
+      cleancorpus rules explain page.txt --rules my_rules/ --raw
+    """
+    try:
+        config = _with_rule_dirs(load_config(config_file), rule_dirs)
+        stage = build(Rules, config.stage_tables.get("rules", {}), f"{config.origin} [rules]")
+        text, _ = decode_bytes(file.read_bytes())
+        before = [] if raw else list(takewhile(lambda s: s.name != Rules.name, config.build_stages()))
+    except (ConfigError, RuleError, UndecodableError) as exc:
+        _fail(f"{file}: {exc}" if isinstance(exc, UndecodableError) else str(exc))
+        return
+    doc = Document(file.name, text[:-1] if text.endswith("\n") else text)
+    for step in before:
+        if not is_corpus_stage(step):
+            doc = step.apply(doc)
+    rule_set = stage.rule_set()
+    hits = explain(doc.text, rule_set.active, stage.timeout)
+    if before:
+        click.echo(f"# {file}, after {', '.join(s.name for s in before)}", err=True)
+    click.echo(render(doc.text, hits, color=True), color=color)
+    click.echo()
+    click.echo(legend(hits) or "no rule matched")
+    result = apply_rules(rule_set.active, Document(doc.id, doc.text), stage.timeout, index=rule_set.index)
+    removed = sum(e.removed_chars for e in result.edits)
+    outcome = f"dropped by {result.dropped.reason}" if result.dropped else f"{len(result.edits)} removals, {removed} characters"
+    click.echo(f"stage result: {outcome}; meta: {json.dumps(result.meta, ensure_ascii=False)}"
+               + "".join(f"\nwarning: {w}" for w in result.warnings))

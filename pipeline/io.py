@@ -101,7 +101,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     else:
-        if "\x00" in text:
+        # A stray NUL in scraped text is damage the repair stage removes; many
+        # NULs mean a binary file (or UTF-16 without a BOM), not text.
+        if text.count("\x00") * 100 > len(text):
             raise UndecodableError("binary file (NUL bytes)")
         return text, "utf-8"
     if b"\x00" in data:
@@ -156,16 +158,25 @@ def read_folder(
 ) -> Iterator[Document | Problem]:
     """Every document under ``root``, in a deterministic order, with problems inline.
 
-    ``seq`` numbers the documents in the order they are yielded.
+    ``root`` may also be a single .txt / .jsonl / .jsonl.gz file; ids and
+    sources are then relative to its folder. ``seq`` numbers the documents in
+    the order they are yielded.
     """
     root = Path(root)
+    if root.is_file():
+        files: Iterator[Path] = iter([root])
+        base = root.parent
+    else:
+        files, base = iter_files(root), root
     seq = 0
-    for path in iter_files(root):
-        rel = path.relative_to(root).as_posix()
+    for path in files:
+        rel = path.relative_to(base).as_posix()
         if path.name.endswith(TEXT_SUFFIXES):
             items: Iterator[Document | Problem] = _read_txt(path, rel)
-        else:
+        elif path.name.endswith(JSONL_SUFFIXES):
             items = _read_jsonl(path, rel, text_field, id_field)
+        else:
+            items = iter([Problem(rel, None, "not a .txt, .jsonl or .jsonl.gz file")])
         for item in items:
             if isinstance(item, Document):
                 item.seq = seq
@@ -231,9 +242,10 @@ def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: 
     if not isinstance(record, dict):
         return Problem(rel, lineno, f"a JSON object was expected, not {type(record).__name__}")
     text = record.get(text_field)
+    if text is None:
+        return Problem(rel, lineno, f"field {text_field!r} is missing")
     if not isinstance(text, str):
-        found = "missing" if text is None else f"a {type(text).__name__}"
-        return Problem(rel, lineno, f"field {text_field!r} is {found}, not a string")
+        return Problem(rel, lineno, f"field {text_field!r} must be a string, not {type(text).__name__}")
     rec_id = record.get(id_field)
     doc_id = str(rec_id) if isinstance(rec_id, (str, int)) and str(rec_id) else f"{rel}:{lineno}"
     meta: dict[str, Any] = {"line": lineno}

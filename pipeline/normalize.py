@@ -593,7 +593,8 @@ _ITEM_START = regex.compile(
     r"|据?(?:本报|新华社|中新社|人民网|新华网|央视)|\p{Han}{2,10}(?:报|网|台)讯)"
 )
 _CAPTION = regex.compile(r"(?:记者|記者|通讯员|通訊員|摄影|攝影|(?:摄|攝|制图|製圖|供图|供圖)(?:[/／]\S*)?$)")
-_PARTICLE_START = regex.compile(r"^(?:的(?!确|確)|[们們吗嗎呢吧])")
+# 的 starts no sentence except in 的确 and the loanwords 的士, 的哥.
+_PARTICLE_START = regex.compile(r"^(?:的(?![确確士哥姐])|[们們吗嗎呢吧])")
 
 
 def _ends_open(line: str) -> bool:

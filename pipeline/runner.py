@@ -19,8 +19,10 @@ consumed in input order whatever the number of workers, so the output of
 
 Output goes to a staging folder inside the output folder and is moved into
 place only when the run has finished, entry by entry (``corpus/``, ``audit/``,
-``report.json``...). A crashed run leaves only its staging folder, which the
-next run removes; the previous output stays intact until then.
+``report.json``...), each with one rename. A crashed run leaves only its staging
+folder, which the next run removes; the previous output stays intact until
+then. The staging folder is the unit of atomicity, so files inside it are
+written directly.
 """
 
 from __future__ import annotations
@@ -240,6 +242,7 @@ class Sink:
         self._edits = open(root / "audit" / "edits.jsonl", "w", encoding="utf-8")
         self._dropped = open(root / "audit" / "dropped.jsonl", "w", encoding="utf-8")
         self._problems = open(root / "audit" / "problems.jsonl", "w", encoding="utf-8")
+        self._folders: set[Path] = set()
         self._shard: IO[str] | None = None
         self._shard_index = 0
         self._shard_count = 0
@@ -267,13 +270,22 @@ class Sink:
             self._write_shard(doc)
 
     def _write_txt(self, doc: Document) -> None:
+        # No temp-file-and-rename per document: the whole staging folder is the
+        # unit of atomicity, and a million mkstemp calls cost more than cleaning.
         rel = corpus_path(doc)
-        path = self.root / "corpus" / rel
-        n = 2
-        while path.exists():  # two documents claiming one file: number the later ones
-            path = self.root / "corpus" / rel.with_name(f"{rel.stem}~{n}{rel.suffix}")
-            n += 1
-        with atomic_write(path) as fh:
+        folder = self.root / "corpus" / rel.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        name, n = rel.name, 2
+        while True:
+            try:
+                fh = open(folder / name, "x", encoding="utf-8", newline="\n")
+                break
+            except FileExistsError:  # two documents claiming one file: number the later ones
+                name = f"{rel.stem}~{n}{rel.suffix}"
+                n += 1
+        with fh:
             fh.write(doc.text + "\n")
 
     def _write_shard(self, doc: Document) -> None:
@@ -293,8 +305,19 @@ class Sink:
                 fh.close()
 
 
+# Characters str.splitlines() and many JSONL readers take for line breaks, which
+# json.dumps(ensure_ascii=False) leaves raw inside strings: escape them so one
+# record is always exactly one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n"
+    """One JSONL record: UTF-8 text kept readable, every line-break character escaped.
+
+    >>> _json_line({"t": "好\u2028的"})
+    '{"t": "好\\\\u2028的"}\\n'
+    """
+    return json.dumps(record, ensure_ascii=False, default=_json_default).translate(_LINE_BREAKS) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -310,14 +333,19 @@ def _json_default(value: Any) -> Any:
 # -- the output folder -----------------------------------------------------------------------
 
 
-def check_paths(input_dir: Path, output_dir: Path, force: bool) -> None:
-    """Refuse runs that would read garbage or destroy something."""
-    if not input_dir.is_dir():
-        raise RunError(f"{input_dir}: input folder not found")
-    if inside(output_dir, input_dir):
-        raise RunError(f"{output_dir}: the output folder may not be inside the input folder {input_dir}")
-    if inside(input_dir, output_dir):
-        raise RunError(f"{output_dir}: the output folder may not contain the input folder {input_dir}")
+def check_paths(input_path: Path, output_dir: Path, force: bool) -> None:
+    """Refuse runs that would read garbage or destroy something.
+
+    The input is a folder or a single file; the output folder may not lie
+    inside an input folder (the next run would read our output as input) nor
+    contain the input (replacing the output would delete it).
+    """
+    if not input_path.exists():
+        raise RunError(f"{input_path}: input not found")
+    if input_path.is_dir() and inside(output_dir, input_path):
+        raise RunError(f"{output_dir}: the output folder may not be inside the input folder {input_path}")
+    if inside(input_path, output_dir):
+        raise RunError(f"{output_dir}: the output folder may not contain the input {input_path}")
     if output_dir.exists():
         if not output_dir.is_dir():
             raise RunError(f"{output_dir}: output path exists and is not a folder")
@@ -448,7 +476,9 @@ def run_pipeline(
     force: bool = False,
     warn: Callable[[str], None] = _stderr,
 ) -> dict[str, Any]:
-    """Clean every document under ``input_dir`` into ``output_dir``; return the report.
+    """Clean every document under ``input_dir`` (a folder or one file) into ``output_dir``.
+
+    Returns the run report (also written to ``output_dir/report.json``).
 
     ``stages`` overrides the configured stage list with ready-made stage
     objects (for library use). Raises :class:`RunError` before touching

@@ -10,13 +10,23 @@ duplicate).
 
 from __future__ import annotations
 
+from .boilerplate import Boilerplate
 from .normalize import Normalize
+from .quality import Quality
+from .repetition import Repetition
+from .rules import Rules
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
-    Normalize,  # after Repair once it is merged: whitespace → repair → normalize → rules
+    # Repair (built in parallel) goes here, before Normalize.
+    Normalize,
+    Rules,
+    # Repetition, Boilerplate, Quality: after Rules, before Dedup, in this order.
+    Repetition,
+    Boilerplate,
+    Quality,
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name

@@ -7,7 +7,7 @@ import sys
 
 import regex
 
-from benchmarks.corpora import ROOT
+from .conftest import ROOT
 
 
 def test_quick_benchmark_prints_rates_for_the_installed_opencc_and_the_stage():

@@ -322,6 +322,8 @@ NON_JOINS = [
     ("双城设高川渝两省市冰雪景区联合发出热情邀约。经济", "携手并进，圈建乘风破浪。质量今年以来，发展川渝两省市坚决贯彻落实。"),
     # verse: short lines ending in commas
     ("拍摄电视连续剧，", "漫天要价最擅长。"),
+    # a heading, then a paragraph starting with the word 的士 (not the particle 的)
+    ("出租车行业调查", "的士司机说，今年生意比去年好。"),
     # Latin at the break: never joined without a space
     ("The report was published on Monday, and the", "committee will discuss it, the chair said."),
 ]

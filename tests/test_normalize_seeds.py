@@ -13,10 +13,11 @@ import functools
 import pytest
 import regex
 
-from benchmarks.corpora import SEEDS
 from pipeline.document import Document, replay
 from pipeline.normalize import Normalize, _only_in_source
 from pipeline.whitespace import Whitespace
+
+from .conftest import SEEDS
 
 SEED_NAMES = sorted(p.name for p in SEEDS.glob("*.txt"))
 # A hanzi (or the garbled character left by mojibake) directly followed by a

@@ -1,0 +1,467 @@
+"""Repetition inside one document: duplicated lines, repeated titles, keyword stuffing.
+
+Scraped pages repeat themselves in three ways this stage undoes:
+
+* **Duplicated lines and paragraphs.** A page template or a careless copy puts
+  the same paragraph on the page twice; the copies often differ only in markup
+  noise (a stray ``“`` left where the scraper cut a quote, half- against
+  full-width brackets). Lines are compared by :func:`pipeline.lines.line_key`,
+  which ignores that noise, and near-identical long lines (a few characters
+  lost or changed, the same figures) by difflib's similarity ratio. The
+  first copy stays, every later one is removed (rule ``duplicate_line`` or
+  ``near_duplicate_line``).
+* **Repeated title lines.** Some sites print the headline again between
+  paragraphs (001 repeats it four times). The first line stays; the repeats
+  are removed (rule ``repeated_title``).
+* **Keyword stuffing.** SEO spam cuts the title into two-character pieces and
+  drops them between and inside clauses: 001's title
+  ``川渝合力推动成渝地区双城经济圈建设高质量发展`` becomes ``川渝 合力 推动 成渝 地区
+  双城 经济 圈建 设高 质量 发展``, and the lead paragraph reads
+  ``12月22日，川渝成渝重庆市…启动仪式。合力现场同步推介的推动…。经济``.
+  The same words occur legitimately all through such an article, so a piece
+  is removed only on evidence, see :func:`judge_paragraph` and
+  :func:`stuffed`; a document with weaker evidence is flagged with a score in
+  ``doc.meta`` instead.
+
+Facts recorded in ``doc.meta`` when a document shows any stuffing signal:
+``stuffing_score`` (share of body paragraphs that are stuffed or show a
+signal clean text never shows, see :attr:`Verdict.specific`),
+``stuffing_paragraphs`` (paragraphs judged stuffed) and ``stuffing_removed``
+(pieces removed; 0 under ``stuffing = "flag"``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import regex
+
+from .document import Document
+from .lines import Line, line_key, removal_spans, split_lines
+
+_HAN_RUN = regex.compile(r"\p{Han}+")
+_DIGITS = regex.compile(r"\d+")
+# A title is a heading, not a sentence: it does not end like one.
+_SENTENCE_END = "。！？!?；;…"
+# Characters that close a clause; a stuffed piece right after a sentence end and
+# right before the end of its paragraph has been stranded there.
+_SENTENCE_CLOSE = "。！？!?…"
+# A navigation trail: two or more short items each followed by a separator.
+_BREADCRUMB = regex.compile(r"(?:[^>»›|/\n]{1,20}[>»›|/]){2,}")
+
+
+# -- duplicated lines and repeated titles -----------------------------------------------------
+
+
+def title_of(lines: list[Line], max_chars: int) -> int | None:
+    """Which line is the document's title: the first line that looks like a heading, if any.
+
+    A heading is short (at most ``max_chars`` characters), has at least two
+    hanzi, is followed by more text and does not end like a sentence. A
+    breadcrumb line above it (``首页 > 新闻中心 > 正文``, removed later by the
+    boilerplate stage) is skipped; any other first line that is not a heading
+    (003 starts with a dated sentence) means the document has no title.
+
+    >>> title_of(split_lines("推动双城经济圈建设\\n正文。"), 64)
+    0
+    >>> title_of(split_lines("首页 > 新闻 > 正文\\n推动双城经济圈建设\\n正文。"), 64)
+    1
+    >>> title_of(split_lines("12月14日，会议举行。\\n正文。"), 64) is None
+    True
+    """
+    for i, line in enumerate(lines[:-1]):
+        text = line.text.strip()
+        if _BREADCRUMB.match(text):
+            continue
+        heading = len(text) <= max_chars and not text.endswith(tuple(_SENTENCE_END)) and _count_han(text) >= 2
+        return i if heading else None
+    return None
+
+
+def _count_han(text: str) -> int:
+    return sum(len(run) for run in _HAN_RUN.findall(text))
+
+
+def near_identical(a: str, b: str, threshold: float) -> bool:
+    """Two line keys that are copies of one line up to a few lost or changed characters.
+
+    Similarity is difflib's ratio (matching characters over total length), so
+    one lost character in a 40-character line still scores 0.99. Figures must
+    agree: ``增长6%`` and ``增长7%`` are different facts in nearly identical
+    sentences (a statistics list), not a duplicated line.
+
+    >>> a = "会议还听取了市污染防治攻坚战2018年任务完成情况通报"
+    >>> near_identical(a, a.replace("通报", "通"), 0.9)
+    True
+    >>> near_identical(a, a.replace("2018", "2019"), 0.9)
+    False
+    """
+    if _DIGITS.findall(a) != _DIGITS.findall(b):
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+
+
+def repeated_lines(
+    lines: list[Line], title: int | None, min_chars: int, near_min_chars: int, near_threshold: float
+) -> dict[int, str]:
+    """Which lines repeat an earlier one: ``{index: rule}``; the first copy is never listed.
+
+    Exact repeats are found by key; near-identical ones only among lines of at
+    least ``near_min_chars`` key characters (shorter lines that differ are
+    different lines), comparing each with earlier lines that share its first
+    or last eight characters, since a copy damaged in one place keeps the
+    other end intact.
+
+    >>> lines = split_lines("标题标题\\n甲乙丙丁戊己\\n标题标题\\n“甲乙丙丁戊己”")
+    >>> repeated_lines(lines, 0, 4, 30, 0.9)
+    {2: 'repeated_title', 3: 'duplicate_line'}
+    """
+    first: dict[str, int] = {}
+    by_end: dict[str, list[str]] = {}
+    found: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        key = line_key(line.text)
+        if len(key) < min_chars:
+            continue
+        if key in first:
+            found[i] = "repeated_title" if first[key] == title else "duplicate_line"
+            continue
+        if len(key) >= near_min_chars:
+            ends = (key[:8], key[-8:])
+            candidates = {k for end in ends for k in by_end.get(end, ())}
+            if any(near_identical(other, key, near_threshold) for other in sorted(candidates)):
+                found[i] = "near_duplicate_line"
+                continue
+            for end in ends:
+                by_end.setdefault(end, []).append(key)
+        first[key] = i
+    return found
+
+
+# -- keyword stuffing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of text that is also a stretch of the title (2–3 characters: a stuffing candidate)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The stuffing signals found in one paragraph, and the pieces that go if it is stuffed.
+
+    ``runs``     runs of two or more unanchored, different pieces (``川渝成渝``)
+    ``repeats``  pieces repeated back to back (``合力合力``)
+    ``tails``    runs stranded after the paragraph's last sentence (``…邀约。经济``)
+    """
+
+    runs: int = 0
+    repeats: int = 0
+    tails: int = 0
+    suspects: tuple[Piece, ...] = ()
+
+    @property
+    def signals(self) -> int:
+        return self.runs + self.repeats + self.tails
+
+    @property
+    def specific(self) -> int:
+        """Signals never seen in clean text (0 in 14,407 People's Daily paragraphs)."""
+        return self.repeats + self.tails
+
+
+def title_pieces(title: str) -> frozenset[str]:
+    """Every substring of two or more hanzi of the title, within one run of hanzi.
+
+    Stuffing injects Chinese words; digits and Latin letters of a title
+    (``2024``, ``5G``) would match figures all over the text (``10000200``).
+
+    >>> sorted(title_pieces("双城 经济2024"))
+    ['双城', '经济']
+    """
+    return frozenset(
+        run[i:j] for run in _HAN_RUN.findall(title) for i in range(len(run)) for j in range(i + 2, len(run) + 1)
+    )
+
+
+def title_matches(text: str, start: int, end: int, pieces: frozenset[str]) -> list[Piece]:
+    """Maximal stretches of ``text[start:end]`` that are substrings of the title, left to right.
+
+    Each match is extended as far as the title allows, so two adjacent matches
+    never form one title substring: adjacency means the text jumps around the
+    title, which is what stuffing does and quoting does not.
+
+    >>> t = "关于推动成渝地区的川渝成渝重要"
+    >>> [t[p.start:p.end] for p in title_matches(t, 0, len(t), title_pieces("川渝合力推动成渝地区"))]
+    ['推动成渝地区', '川渝', '成渝']
+    """
+    starts = sorted({m for b in _bigrams(pieces) for m in _find_all(text, b, start, end)})
+    found: list[Piece] = []
+    pos = start
+    for i in starts:
+        if i < pos:
+            continue
+        j = i + 2
+        while j < end and text[i : j + 1] in pieces:
+            j += 1
+        found.append(Piece(i, j))
+        pos = j
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _bigrams(pieces: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(p for p in pieces if len(p) == 2))
+
+
+def _find_all(text: str, needle: str, start: int, end: int) -> Iterator[int]:
+    i = text.find(needle, start, end)
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + 1, end)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def anchored_left(text: str, body: str, piece: Piece) -> bool:
+    """The piece reads on from the two characters before it, as the document says elsewhere.
+
+    ``…川渝两省市…`` recurs all through 001, so a ``川渝`` before ``两省市``
+    belongs to the sentence even inside a stuffed paragraph.
+
+    >>> t = "的两省市。的两省市"
+    >>> anchored_left(t, t, Piece(7, 9))
+    True
+    """
+    ctx = text[max(0, piece.start - 2) : piece.end]
+    return len(ctx) == piece.end - piece.start + 2 and all(map(_is_word, ctx[:2])) and body.count(ctx) >= 2
+
+
+def anchored_right(text: str, body: str, piece: Piece) -> bool:
+    """The piece reads on into the two characters after it, as the document says elsewhere.
+
+    >>> t = "川渝两省市，川渝两省"
+    >>> anchored_right(t, t, Piece(0, 2))
+    True
+    >>> anchored_right(t, t, Piece(6, 8))
+    True
+    """
+    ctx = text[piece.start : piece.end + 2]
+    return len(ctx) == piece.end - piece.start + 2 and all(map(_is_word, ctx[-2:])) and body.count(ctx) >= 2
+
+
+def runs_of(pieces: list[Piece]) -> list[list[Piece]]:
+    """Group pieces that touch (one ends where the next starts).
+
+    >>> runs_of([Piece(0, 2), Piece(2, 4), Piece(9, 11)])
+    [[Piece(start=0, end=2), Piece(start=2, end=4)], [Piece(start=9, end=11)]]
+    """
+    groups: list[list[Piece]] = []
+    for p in pieces:
+        if groups and groups[-1][-1].end == p.start:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def judge_paragraph(text: str, body: str, line: Line, matches: list[Piece], quote_chars: int) -> Verdict:
+    """Collect the signals that title pieces were injected into one paragraph.
+
+    ``matches`` are the paragraph's :func:`title_matches`. Those of
+    ``quote_chars`` or more characters are quotations of the title
+    (``推动成渝地区双城经济圈建设``) and are left alone. Shorter ones are
+    *pieces*; touching pieces form a *run*. A piece at a run's edge that reads
+    on into the surrounding text as the document says elsewhere (see
+    :func:`anchored_left`) is *anchored*: it belongs to the sentence. The
+    signals are listed on :class:`Verdict`. Every unanchored piece is a
+    suspect, except the last copy of a back-to-back repeat (one of the two is
+    the sentence's own word: ``合力合力打造`` → ``合力打造``).
+
+    >>> title = "川渝合力推动成渝地区双城经济圈建设高质量发展"
+    >>> t = "12月22日，川渝成渝重庆市举行仪式。合力现场推介的推动还有景区。双城设高川渝两省市发出邀约。经济"
+    >>> body = t + "\\n川渝两省市"
+    >>> matches = title_matches(t, 0, len(t), title_pieces(title))
+    >>> v = judge_paragraph(t, body, Line(0, len(t), t), matches, 4)
+    >>> v.runs, v.repeats, v.tails, [t[p.start:p.end] for p in v.suspects]
+    (2, 0, 1, ['川渝', '成渝', '合力', '推动', '双城', '设高', '经济'])
+    """
+    candidates = [m for m in matches if m.end - m.start < quote_chars]
+    runs = repeats = tails = 0
+    suspects: list[Piece] = []
+    for run in runs_of(candidates):
+        keep = set()
+        if anchored_left(text, body, run[0]):
+            keep.add(run[0])
+        if anchored_right(text, body, run[-1]):
+            keep.add(run[-1])
+        for a, b in zip(run, run[1:]):
+            if text[a.start : a.end] == text[b.start : b.end]:
+                repeats += 1
+                keep.add(b)
+        loose = [p for p in run if p not in keep]
+        suspects.extend(loose)
+        if len({text[p.start : p.end] for p in loose}) >= 2:
+            runs += 1
+        if run[-1].end == line.end and run[0].start > line.start and text[run[0].start - 1] in _SENTENCE_CLOSE:
+            tails += 1
+    return Verdict(runs, repeats, tails, tuple(suspects))
+
+
+def confirmed(verdicts: list[Verdict], min_signals: int) -> bool:
+    """Whether the document is stuffed at all.
+
+    Runs alone are not enough: clean news puts title words side by side all
+    the time (title ``重庆综合整治市区交通``, text ``重庆整治城区交通``), and
+    3.6% of People's Daily paragraphs show a run. The specific signals (a
+    stranded tail, a back-to-back repeat) never occur there. So a document is
+    stuffed when one paragraph shows ``min_signals`` signals of which one is
+    specific, or when its paragraphs show ``min_signals`` specific signals
+    between them.
+
+    >>> confirmed([Verdict(runs=3), Verdict(runs=2)], 2)
+    False
+    >>> confirmed([Verdict(runs=1, tails=1)], 2)
+    True
+    >>> confirmed([Verdict(tails=1), Verdict(repeats=1)], 2)
+    True
+    """
+    specific = sum(v.specific for v in verdicts)
+    return specific >= min_signals or any(v.specific and v.signals >= min_signals for v in verdicts)
+
+
+def stuffed(verdict: Verdict, min_signals: int) -> bool:
+    """In a confirmed document, whether a paragraph's suspects are removed.
+
+    Stuffing tools treat a whole page, so in a confirmed document a paragraph
+    goes with ``min_signals`` signals of any kind, or one specific signal.
+    One run alone stays: 001 writes ``提高发展质量`` legitimately.
+
+    >>> stuffed(Verdict(runs=1), 2), stuffed(Verdict(runs=2), 2), stuffed(Verdict(tails=1), 2)
+    (False, True, True)
+    """
+    return verdict.signals >= min_signals or verdict.specific > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Stuffing:
+    """The stuffing verdict on a document: what to remove and how strong the evidence is."""
+
+    spans: tuple[tuple[int, int, str], ...]
+    paragraphs: int  # body paragraphs judged
+    stuffed: int  # paragraphs judged stuffed
+    suspicious: int  # paragraphs stuffed or showing a specific signal
+
+    @property
+    def score(self) -> float:
+        """Share of body paragraphs with evidence clean text does not produce (0 when none)."""
+        return round(self.suspicious / self.paragraphs, 4) if self.paragraphs else 0.0
+
+
+def find_stuffing(
+    text: str, lines: list[Line], title: int, pieces: frozenset[str], quote_chars: int, min_signals: int
+) -> Stuffing:
+    """Judge every body paragraph: the ``lines`` (of ``text``) after line ``title``.
+
+    >>> t = "双城经济圈建设\\n今天，经济双城召开会议。圈建\\n明天经济双城开会。\\n后天经济双城见面。"
+    >>> s = find_stuffing(t, split_lines(t), 0, title_pieces("双城经济圈建设"), 4, 2)
+    >>> [t[a:b] for a, b, _ in s.spans], s.stuffed
+    (['经济', '双城', '圈建'], 1)
+
+    (The second and third paragraphs show one run each: one signal, kept.)
+    """
+    lines = lines[title + 1 :]
+    if not lines:
+        return Stuffing((), 0, 0, 0)
+    body = text[lines[0].start :]
+    # One scan of the body; title substrings never span a line break.
+    matches = title_matches(text, lines[0].start, len(text), pieces)
+    starts = [m.start for m in matches]
+    verdicts = []
+    for line in lines:
+        lo, hi = bisect.bisect_left(starts, line.start), bisect.bisect_left(starts, line.end)
+        verdicts.append(judge_paragraph(text, body, line, matches[lo:hi], quote_chars))
+    chosen = [stuffed(v, min_signals) for v in verdicts] if confirmed(verdicts, min_signals) else [False] * len(verdicts)
+    spans = tuple((p.start, p.end, "") for v, c in zip(verdicts, chosen) if c for p in v.suspects)
+    suspicious = sum(c or v.specific > 0 for v, c in zip(verdicts, chosen))
+    return Stuffing(spans, len(verdicts), sum(chosen), suspicious)
+
+
+# -- the stage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """Remove repeated lines and titles inside a document; remove or flag keyword stuffing.
+
+    ``min_chars``         shortest line (letters and digits) whose repeats are removed;
+                          shorter lines (``问：``, ``图``) legitimately recur
+    ``near_min_chars``    shortest line compared for near-identical copies
+    ``near_threshold``    similarity ratio (difflib) that makes two long lines one line
+    ``max_title_chars``   longest first line treated as the title
+    ``stuffing``          ``remove`` injected title pieces on strong evidence,
+                          ``flag`` only score them, ``off``
+    ``stuffing_min_signals``  signals that make a document and a paragraph stuffed
+                          (see :func:`confirmed` and :func:`stuffed`)
+    ``quote_chars``       a title match this long is a quotation, never a piece
+    """
+
+    name: ClassVar[str] = "repetition"
+    min_chars: int = 6
+    near_min_chars: int = 30
+    near_threshold: float = 0.9
+    max_title_chars: int = 64
+    stuffing: Literal["remove", "flag", "off"] = "remove"
+    stuffing_min_signals: int = 2
+    quote_chars: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 < self.near_threshold <= 1:
+            raise ValueError(f"near_threshold must be in (0, 1], not {self.near_threshold}")
+        if self.min_chars < 1 or self.near_min_chars < 1 or self.stuffing_min_signals < 1:
+            raise ValueError("min_chars, near_min_chars and stuffing_min_signals must be at least 1")
+        if self.quote_chars < 3:
+            raise ValueError(f"quote_chars must be at least 3 (pieces are 2 characters), not {self.quote_chars}")
+
+    def apply(self, doc: Document) -> Document:
+        lines = split_lines(doc.text)
+        title = title_of(lines, self.max_title_chars)
+        repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold)
+        doc.replace(removal_spans(doc.text, lines, repeats), self.name)
+        if title is not None and self.stuffing != "off":
+            self._stuffing(doc)
+        return doc
+
+    def _stuffing(self, doc: Document) -> None:
+        lines = split_lines(doc.text)
+        title = title_of(lines, self.max_title_chars)
+        if title is None:
+            return
+        pieces = title_pieces(lines[title].text)
+
+        def find(lines: list[Line]) -> Stuffing:
+            return find_stuffing(doc.text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)
+
+        first = found = find(lines)
+        if not first.suspicious:
+            return
+        removed = 0
+        # Removing a piece can bring two others together: repeat until nothing
+        # changes, so that applying the stage twice changes nothing more.
+        while self.stuffing == "remove" and found.spans:
+            removed += doc.replace(found.spans, self.name, "keyword_stuffing")
+            found = find(split_lines(doc.text))
+        doc.meta["stuffing_score"] = first.score
+        doc.meta["stuffing_paragraphs"] = first.stuffed
+        doc.meta["stuffing_removed"] = removed

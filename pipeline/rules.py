@@ -1,0 +1,1002 @@
+"""Declarative cleanup rules: TOML files, validated at start-up, applied in order.
+
+Scraped news pages carry the same kinds of junk on every site: gambling ads
+injected into sentences, copyright and ICP footers, contact blocks, photo
+credits, bylines, "share to" and "back to top" lines, the text of other
+articles glued to a newspaper page. Each kind is a *rule*: a pattern, an
+action and examples, written in a TOML file under ``rules/`` (the format is
+documented in ``rules/README.md``). Adding a rule takes one file and no Python.
+
+A rule file holds ``[[rule]]`` tables::
+
+    [[rule]]
+    id = "ads.gambling_inline"
+    description = "Lottery ad with a disguised URL injected into a sentence"
+    action = "delete_span"
+    keywords = ["时时彩"]
+    pattern = '''时时彩[^，。\\n]{0,12}【[^】\\n]*】送\\d+元[,，]?'''
+    examples.change = [{ input = "推介的时时彩不定位【Aurl:www.x.com】送888元，还有", output = "推介的还有" }]
+    examples.keep = ["他买了一张福利彩票。"]
+
+The rules stage runs **after** repair and normalisation, so a rule is written
+once, in Simplified script with Chinese full-width punctuation, and matches a
+Traditional or half-width original as well.
+
+How a rule is applied (:func:`apply_rule`):
+
+1. *where*: the rule looks at the whole text, or only at its first / last N
+   non-empty lines (headers, footers);
+2. *keywords*: if none of the rule's keywords occurs there, the regex is not
+   run at all (the gitleaks pre-filter: most documents contain no keyword of
+   most rules, so clean text costs a few substring searches);
+3. *pattern*: a ``regex`` module pattern, compiled with ``MULTILINE`` (``^``
+   and ``$`` match at line boundaries), run with a time limit; a pattern that
+   exceeds it (catastrophic backtracking) is stopped and reported as a warning
+   naming the rule, and the document goes on to the next rule;
+4. *action*: ``delete_span`` removes the match (a match that covers whole
+   lines removes the lines); ``drop_line`` / ``drop_paragraph`` remove every
+   line / paragraph the match touches; ``extract_meta`` stores the pattern's
+   named groups in ``doc.meta`` and deletes the match; ``drop_document`` drops
+   the document; ``flag`` adds the rule id to ``doc.meta["flags"]``.
+
+Removals go through the edit log with the rule id, so the audit shows each one.
+A rule is applied again while it still changes the text, so a footer rule
+limited to the last lines peels a footer of any height, and applying the stage
+twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import functools
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import regex
+
+from .document import Document, Edit
+
+Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_document", "extract_meta", "flag"]
+ACTIONS: tuple[str, ...] = typing.get_args(Action)
+#: What applying one rule to one document did.
+Outcome = Literal["unchanged", "changed", "timeout"]
+#: Actions whose change examples have no ``output`` (the text is not edited).
+NO_OUTPUT_ACTIONS = ("drop_document", "flag")
+
+#: ``doc.meta`` keys the backbone uses; an ``extract_meta`` group may not overwrite them.
+RESERVED_META = frozenset({"line", "encoding", "fields", "flags"})
+#: Where flagged rule ids are listed.
+FLAGS_KEY = "flags"
+
+_RULE_FIELDS = ("id", "description", "action", "pattern", "literals", "keywords", "where", "enabled", "examples")
+_ID = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
+#: Guards, not limits anyone should reach: rounds of one rule on one document, passes of all rules.
+_MAX_ROUNDS = 50
+_MAX_PASSES = 10
+_NEVER_AGAIN = -2
+
+
+class RuleError(ValueError):
+    """A rule file problem, with a message naming the file, the rule id and the field."""
+
+
+#: Builds the error for one field of the rule being parsed: ``fail("pattern", "bad regex")``.
+_Fail = Callable[[str, str], RuleError]
+
+
+# -- the rule model ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The part of a document a rule looks at: all of it, or its first / last N non-empty lines.
+
+    >>> Where(last=2).window("正文。\\n\\n电话：\\n023-63782960")
+    (5, 21)
+    >>> Where(first=1).window("标题\\n正文")
+    (0, 2)
+    >>> str(Where()), str(Where(first=3))
+    ('anywhere', 'first 3 lines')
+    """
+
+    first: int = 0
+    last: int = 0
+
+    def window(self, text: str) -> tuple[int, int]:
+        """``(pos, endpos)`` of the part of ``text`` the rule may match."""
+        if self.first:
+            return 0, _first_lines_end(text, self.first)
+        if self.last:
+            return _last_lines_start(text, self.last), len(text)
+        return 0, len(text)
+
+    def __str__(self) -> str:
+        if self.first:
+            return f"first {self.first} lines"
+        if self.last:
+            return f"last {self.last} lines"
+        return "anywhere"
+
+
+def _first_lines_end(text: str, n: int) -> int:
+    """End of the ``n``-th non-empty line from the start (or of the text)."""
+    count, start = 0, 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if text[start:end].strip():
+            count += 1
+            if count == n:
+                return end
+        start = end + 1
+    return len(text)
+
+
+def _last_lines_start(text: str, n: int) -> int:
+    """Start of the ``n``-th non-empty line from the end (or 0)."""
+    count, end = 0, len(text)
+    while end >= 0:
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            count += 1
+            if count == n:
+                return start
+        end = start - 1
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeExample:
+    """An input the rule must change, and what it must become.
+
+    ``output`` is ``None`` for ``flag`` and ``drop_document`` rules (the test is
+    that the document is flagged / dropped); ``meta`` lists values an
+    ``extract_meta`` rule must extract.
+    """
+
+    input: str
+    output: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One validated rule from a rule file."""
+
+    id: str
+    description: str
+    action: str
+    pattern: regex.Pattern[str]
+    keywords: tuple[str, ...]
+    where: Where
+    change: tuple[ChangeExample, ...]
+    keep: tuple[str, ...]
+    file: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordIndex:
+    """Which of the rules' keywords occur in a text, for the pre-filter of every rule at once.
+
+    Searching each of ~170 keywords separately costs more than all the regexes
+    on clean text. One scan for the characters keywords start with (a
+    character class, which the standard library's engine scans fastest) leaves
+    only the keywords whose first character occurs to be looked up.
+
+    >>> KeywordIndex.build(["分享", "返回顶部", "QQ"]).present("正文。\\n返回顶部")
+    frozenset({'返回顶部'})
+    """
+
+    keywords: tuple[str, ...]
+    first_chars: re.Pattern[str]
+
+    @classmethod
+    def build(cls, keywords: Iterable[str]) -> KeywordIndex:
+        unique = tuple(sorted(set(keywords)))
+        chars = "".join(sorted({k[0] for k in unique})) or "\x00"
+        return cls(unique, re.compile("[" + re.escape(chars) + "]"))
+
+    def present(self, text: str) -> frozenset[str]:
+        chars = set(self.first_chars.findall(text))
+        return frozenset(k for k in self.keywords if k[0] in chars and k in text)
+
+    def around(self, text: str, points: Iterable[int]) -> frozenset[str]:
+        """Keywords that occur across or next to ``points`` (where a removal joined two pieces)."""
+        reach = max(map(len, self.keywords), default=1) - 1
+        found: set[str] = set()
+        for point in points:
+            window = text[max(0, point - reach) : point + reach]
+            found.update(k for k in self.keywords if k in window)
+        return frozenset(found)
+
+
+def junctions(edits: Sequence[Edit]) -> list[int]:
+    """Where, in the text after all ``edits``, each edit joined what came before and after it.
+
+    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
+    [0, 0]
+    """
+    points: list[int] = []
+    for edit in edits:
+        joined = edit.start + len(edit.after)
+        delta = len(edit.after) - len(edit.before)
+        points = [p if p <= edit.start else max(joined, p + delta) for p in points]
+        points.append(joined)
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every loaded rule in application order, the ones enabled for this run, and their keywords."""
+
+    rules: tuple[Rule, ...]
+    active: tuple[Rule, ...]
+    index: KeywordIndex
+
+
+# -- loading and validation ----------------------------------------------------------------
+
+
+def builtin_rules_dir() -> Path:
+    """The folder of the rule library shipped with cleancorpus.
+
+    In a source checkout (``pip install -e .``) it is the top-level ``rules/``
+    folder; a wheel installs the same files as ``pipeline/builtin_rules/``.
+    Anything else is an incomplete installation: say so rather than run
+    without rules.
+    """
+    here = Path(__file__).resolve().parent
+    installed, checkout = here / "builtin_rules", here.parent / "rules"
+    if any(installed.glob("*.toml")):
+        return installed
+    if (here.parent / "pyproject.toml").is_file() and any(checkout.glob("*.toml")):
+        return checkout
+    raise RuleError(
+        f"the shipped rule library was not found (looked in {installed} and {checkout}); "
+        "install cleancorpus from its source folder with `pip install -e .`, or set "
+        "builtin = false in the [rules] config table and pass your own folders with --rules DIR"
+    )
+
+
+def load_rule_file(path: str | Path) -> list[Rule]:
+    """Read and validate one rule file; any problem raises :class:`RuleError`."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: invalid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"rule"})
+    if unknown:
+        raise RuleError(f"{path}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] tables")
+    tables = data.get("rule")
+    if not isinstance(tables, list) or not tables:
+        raise RuleError(f"{path}: no [[rule]] tables")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for number, table in enumerate(tables, 1):
+        rule = parse_rule(table, str(path), number)
+        if rule.id in seen:
+            raise RuleError(f"{path}: rule {rule.id!r}: id: defined twice in this file")
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules
+
+
+def parse_rule(table: dict[str, Any], file: str, number: int = 1) -> Rule:
+    """Validate one ``[[rule]]`` table; errors name the file, the rule and the field.
+
+    >>> parse_rule({"id": "x", "description": "d", "action": "explode"}, "a.toml")
+    Traceback (most recent call last):
+    ...
+    pipeline.rules.RuleError: a.toml: rule 'x': action: unknown action 'explode'; \
+one of delete_span, drop_line, drop_paragraph, drop_document, extract_meta, flag
+    """
+    raw_id = table.get("id")
+    name = f"rule {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"rule #{number}"
+
+    def fail(field_name: str, problem: str) -> RuleError:
+        return RuleError(f"{file}: {name}: {field_name}: {problem}")
+
+    for key in table:
+        if key not in _RULE_FIELDS:
+            raise fail(key, f"unknown field; known: {', '.join(_RULE_FIELDS)}")
+    for key in ("id", "description", "action"):
+        if key not in table:
+            raise fail(key, "missing")
+        if not isinstance(table[key], str) or not table[key].strip():
+            raise fail(key, f"must be a non-empty string, not {table[key]!r}")
+    rule_id = table["id"]
+    if not _ID.fullmatch(rule_id):
+        raise fail("id", "use lower-case letters, digits, '.', '_' and '-' (e.g. 'ads.gambling_inline')")
+    action = table["action"]
+    if action not in ACTIONS:
+        raise fail("action", f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    pattern, default_keywords = _parse_pattern(table, fail)
+    if action == "extract_meta":
+        groups = set(pattern.groupindex)
+        if not groups:
+            raise fail("pattern", "an extract_meta rule needs named groups, e.g. (?P<date>...)")
+        if groups & RESERVED_META:
+            raise fail("pattern", f"group name {sorted(groups & RESERVED_META)[0]!r} is reserved for cleancorpus' own metadata")
+    keywords = _string_list(table.get("keywords", default_keywords), "keywords", fail)
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail("enabled", f"must be true or false, not {enabled!r}")
+    change, keep = _parse_examples(table.get("examples"), action, set(pattern.groupindex), fail)
+    return Rule(
+        id=rule_id,
+        description=" ".join(table["description"].split()),
+        action=action,
+        pattern=pattern,
+        keywords=keywords,
+        where=_parse_where(table.get("where", "anywhere"), fail),
+        change=change,
+        keep=keep,
+        file=file,
+        enabled=enabled,
+    )
+
+
+def _parse_pattern(table: dict[str, Any], fail: _Fail) -> tuple[regex.Pattern[str], tuple[str, ...]]:
+    """The compiled pattern, and the default keywords (a literal list is its own pre-filter)."""
+    if ("pattern" in table) == ("literals" in table):
+        raise fail("pattern", "give exactly one of 'pattern' (a regular expression) or 'literals' (a list of strings)")
+    if "literals" in table:
+        literals = _string_list(table["literals"], "literals", fail)
+        if not literals:
+            raise fail("literals", "must not be empty")
+        longest_first = sorted(literals, key=len, reverse=True)
+        return regex.compile("|".join(regex.escape(s) for s in longest_first), regex.MULTILINE), literals
+    source = table["pattern"]
+    if not isinstance(source, str) or not source:
+        raise fail("pattern", f"must be a non-empty string, not {source!r}")
+    try:
+        return regex.compile(source, regex.MULTILINE), ()
+    except regex.error as exc:
+        raise fail("pattern", f"bad regular expression: {exc}") from None
+
+
+def _string_list(value: Any, field_name: str, fail: _Fail) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise fail(field_name, f"must be a list of non-empty strings, not {value!r}")
+    return tuple(value)
+
+
+def _parse_where(value: Any, fail: _Fail) -> Where:
+    if value == "anywhere":
+        return Where()
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, n),) = value.items()
+        if key in ("first", "last") and isinstance(n, int) and not isinstance(n, bool) and n >= 1:
+            return Where(**{key: n})
+    raise fail("where", f'must be "anywhere", {{ first = N }} or {{ last = N }} with N >= 1, not {value!r}')
+
+
+def _parse_examples(
+    value: Any, action: str, groups: set[str], fail: _Fail
+) -> tuple[tuple[ChangeExample, ...], tuple[str, ...]]:
+    """Every rule carries inputs it must change and inputs it must leave alone."""
+    if not isinstance(value, dict):
+        raise fail("examples", "missing: give examples.change (inputs the rule must change) and examples.keep")
+    for key in value:
+        if key not in ("change", "keep"):
+            raise fail(f"examples.{key}", "unknown field; use examples.change and examples.keep")
+    changes = value.get("change")
+    if not isinstance(changes, list) or not changes:
+        raise fail("examples.change", "at least one example the rule must change is required")
+    keep = value.get("keep")
+    if not isinstance(keep, list) or not keep or not all(isinstance(k, str) for k in keep):
+        raise fail("examples.keep", "at least one input the rule must leave untouched (a list of strings) is required")
+    parsed: list[ChangeExample] = []
+    for i, ex in enumerate(changes, 1):
+        where = f"examples.change[{i}]"
+        if not isinstance(ex, dict) or not isinstance(ex.get("input"), str):
+            raise fail(where, "must be a table with an 'input' string")
+        extra = set(ex) - {"input", "output", "meta"}
+        if extra:
+            raise fail(f"{where}.{sorted(extra)[0]}", "unknown field; use input, output, meta")
+        output = ex.get("output")
+        if action in NO_OUTPUT_ACTIONS:
+            if output is not None:
+                raise fail(f"{where}.output", f"a {action} rule does not change the text; leave output out")
+        elif not isinstance(output, str):
+            raise fail(f"{where}.output", "missing: the text the input must become")
+        meta = ex.get("meta", {})
+        if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+            raise fail(f"{where}.meta", "must be a table of strings")
+        if meta and action != "extract_meta":
+            raise fail(f"{where}.meta", "only extract_meta rules extract metadata")
+        if set(meta) - groups:
+            raise fail(f"{where}.meta", f"{sorted(set(meta) - groups)[0]!r} is not a named group of the pattern")
+        parsed.append(ChangeExample(ex["input"], output, dict(meta)))
+    return tuple(parsed), tuple(keep)
+
+
+def load_rules(dirs: Iterable[str | Path]) -> list[Rule]:
+    """Every rule in the ``*.toml`` files of ``dirs``, in order.
+
+    Files are read in name order within a folder, folders in the order given.
+    A rule whose id was already loaded from an earlier folder replaces it, in
+    its place; the same id twice within one folder is an error.
+    """
+    rules: dict[str, Rule] = {}
+    for folder in map(Path, dirs):
+        if not folder.is_dir():
+            raise RuleError(f"{folder}: rule folder not found")
+        files = sorted(folder.glob("*.toml"))
+        if not files:
+            raise RuleError(f"{folder}: no *.toml rule files in this folder")
+        origin: dict[str, str] = {}
+        for path in files:
+            for rule in load_rule_file(path):
+                if rule.id in origin:
+                    raise RuleError(f"{path}: rule {rule.id!r}: id: already defined in {origin[rule.id]}")
+                origin[rule.id] = str(path)
+                rules[rule.id] = rule
+    return list(rules.values())
+
+
+def select(rules: Sequence[Rule], enable: Sequence[str] = (), disable: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """The rules to run, after ``enable`` / ``disable`` entries from the config.
+
+    An entry is a rule id, an id pattern with ``*`` (``"nav.*"``) or a rule
+    file's name (``"navigation.toml"``). A more specific entry wins: an id beats
+    a pattern, which beats a file name; at equal specificity ``disable`` wins.
+    An entry that matches nothing is an error (a typo must not pass silently).
+    """
+    for entry in (*enable, *disable):
+        if not any(_entry_level(entry, r) for r in rules):
+            raise RuleError(f"[rules] enable/disable: {entry!r} matches no rule id, id pattern or rule file name")
+    chosen = []
+    for rule in rules:
+        state, level = rule.enabled, 0
+        for entries, value in ((enable, True), (disable, False)):
+            for entry in entries:
+                entry_level = _entry_level(entry, rule)
+                if entry_level and entry_level >= level:
+                    state, level = value, entry_level
+        if state:
+            chosen.append(rule)
+    return tuple(chosen)
+
+
+def _entry_level(entry: str, rule: Rule) -> int:
+    """How specifically a config entry names a rule: 3 id, 2 id pattern, 1 file name, 0 not at all."""
+    if entry == rule.id:
+        return 3
+    if any(c in entry for c in "*?[") and fnmatch.fnmatchcase(rule.id, entry):
+        return 2
+    if entry == Path(rule.file).name:
+        return 1
+    return 0
+
+
+@functools.cache
+def load_rule_set(
+    dirs: tuple[str, ...] = (), builtin: bool = True, enable: tuple[str, ...] = (), disable: tuple[str, ...] = ()
+) -> RuleSet:
+    """Load, validate and select rules once per process (the stage calls this per document).
+
+    ``dirs`` should be absolute: the cache key is the path as given.
+    """
+    folders = ([str(builtin_rules_dir())] if builtin else []) + list(dirs)
+    if not folders:
+        raise RuleError("[rules]: no rules: builtin = false and no rule folders given")
+    rules = load_rules(folders)
+    active = select(rules, enable, disable)
+    return RuleSet(tuple(rules), active, KeywordIndex.build(k for r in active for k in r.keywords))
+
+
+# -- applying rules ----------------------------------------------------------------------------
+
+
+def find_matches(
+    rule: Rule, text: str, timeout: float | None = None, present: frozenset[str] | None = None
+) -> list[regex.Match[str]]:
+    """The rule's non-empty matches in its window of ``text``, after the keyword pre-filter.
+
+    ``present`` is the set of keywords known to occur in ``text`` (from a
+    :class:`KeywordIndex`); without it each keyword is searched in the window.
+    Raises ``TimeoutError`` when the pattern runs longer than ``timeout`` seconds.
+
+    >>> rule = parse_rule({"id": "x", "description": "d", "action": "delete_span", "literals": ["返回顶部"],
+    ...     "examples": {"change": [{"input": "返回顶部", "output": ""}], "keep": ["顶部"]}}, "a.toml")
+    >>> [m.span() for m in find_matches(rule, "正文\\n返回顶部")]
+    [(3, 7)]
+    """
+    if rule.keywords and present is not None and present.isdisjoint(rule.keywords):
+        return []
+    pos, endpos = rule.where.window(text)
+    if rule.keywords and present is None and not any(text.find(k, pos, endpos) != -1 for k in rule.keywords):
+        return []
+    return [m for m in rule.pattern.finditer(text, pos, endpos, timeout=timeout) if m.end() > m.start()]
+
+
+class _Lines:
+    """Line geometry of a text: where each line starts and ends, which are blank."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        i = text.find("\n")
+        while i != -1:
+            self.starts.append(i + 1)
+            i = text.find("\n", i + 1)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def index(self, pos: int) -> int:
+        """The line holding character ``pos`` (a line break belongs to the line it ends)."""
+        return bisect.bisect_right(self.starts, pos) - 1
+
+    def start(self, i: int) -> int:
+        return self.starts[i]
+
+    def end(self, i: int) -> int:
+        """Position of the line break ending line ``i`` (or the end of the text)."""
+        return self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+
+    def blank(self, i: int) -> bool:
+        return not self.text[self.start(i) : self.end(i)].strip()
+
+    def paragraph(self, first: int, last: int) -> range:
+        """Lines of the paragraph(s) holding lines ``first``..``last``.
+
+        Paragraphs are separated by blank lines; in a text without any blank
+        line, each line is a paragraph (pages that break paragraphs with single
+        line breaks).
+        """
+        if not any(self.blank(i) for i in range(len(self))):
+            return range(first, last + 1)
+        while first > 0 and not self.blank(first - 1):
+            first -= 1
+        while last + 1 < len(self) and not self.blank(last + 1):
+            last += 1
+        return range(first, last + 1)
+
+
+def _is_hspace(char: str) -> bool:
+    return char != "\n" and char.isspace()
+
+
+def line_removals(text: str, lines: Iterable[int], geometry: _Lines | None = None) -> list[tuple[int, int, str]]:
+    r"""Spans removing whole lines together with their line breaks.
+
+    Blank lines next to a removed line go too when they would otherwise end
+    up doubled or at either end of the text, so the paragraph spacing around
+    a removal stays as it was; blank lines elsewhere are left alone.
+
+    >>> line_removals("a\nX\nb", [1])
+    [(2, 4, '')]
+    >>> line_removals("a\n\nX\n\nb", [2])
+    [(3, 6, '')]
+    >>> line_removals("a\n\nX", [2])
+    [(1, 4, '')]
+    """
+    g = geometry or _Lines(text)
+    gone = set(lines)
+    near = {i for j in gone for i in (j - 1, j + 1) if 0 <= i < len(g) and i not in gone and g.blank(i)}
+    previous_blank = True  # the start of the text counts as a break
+    for i in range(len(g)):
+        if i in gone:
+            continue
+        if i in near and previous_blank:
+            gone.add(i)
+            continue
+        previous_blank = g.blank(i)
+    for i in range(len(g) - 1, -1, -1):  # and no blank line left at the end
+        if i in gone:
+            continue
+        if i in near and g.blank(i):
+            gone.add(i)
+            continue
+        break
+    spans = []
+    for a, b in _runs(sorted(gone)):
+        if b + 1 < len(g):
+            spans.append((g.start(a), g.start(b + 1), ""))
+        else:  # the run ends the text: take the line break before it instead
+            spans.append((max(g.start(a) - 1, 0), len(text), ""))
+    return spans
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs in a sorted list: ``[1, 2, 4]`` → ``[(1, 2), (4, 4)]``."""
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) -> list[tuple[int, int, str]]:
+    r"""The removals one rule makes for its matches, as non-overlapping spans.
+
+    ``drop_line`` / ``drop_paragraph`` remove the lines / paragraphs a match
+    touches. ``delete_span`` and ``extract_meta`` remove the match; when it
+    covers whole lines the lines go with their line breaks, and a match at the
+    start or end of a line takes the blanks beside it, so no stray space or
+    empty line is left behind.
+
+    >>> removal_spans("正文。\n分享到：微信\n下文", [(4, 10)], "drop_line")
+    [(4, 11, '')]
+    >>> removal_spans("实景图”。时时彩送8元 ", [(5, 11)], "delete_span")
+    [(5, 12, '')]
+    """
+    g = _Lines(text)
+    whole: set[int] = set()
+    partial: list[tuple[int, int]] = []
+    for start, end in matches:
+        first, last = g.index(start), g.index(end - 1)
+        if action == "drop_line":
+            whole.update(range(first, last + 1))
+        elif action == "drop_paragraph":
+            whole.update(g.paragraph(first, last))
+        elif not text[g.start(first) : start].strip() and not text[end : g.end(last)].strip():
+            whole.update(range(first, last + 1))
+        else:
+            partial.append(_widen(text, g, start, end))
+    spans = line_removals(text, whole, g) if whole else []
+    covered = [(s, e) for s, e, _ in spans]
+    for start, end in _merge(partial):
+        if not any(s < end and start < e for s, e in covered):
+            spans.append((start, end, ""))
+    return sorted(spans)
+
+
+def _widen(text: str, g: _Lines, start: int, end: int) -> tuple[int, int]:
+    """Take the blanks a removal would otherwise strand at a line edge or double up."""
+    line_start, line_end = g.start(g.index(start)), g.end(g.index(max(end - 1, start)))
+    if not text[end:line_end].strip():  # reaches the end of its line
+        end = line_end
+        while start > line_start and _is_hspace(text[start - 1]):
+            start -= 1
+    elif not text[line_start:start].strip():  # starts its line
+        start = line_start
+        while end < line_end and _is_hspace(text[end]):
+            end += 1
+    elif _is_hspace(text[start - 1]) and _is_hspace(text[end]):  # "a X b" → "a b"
+        while end < line_end and _is_hspace(text[end]):
+            end += 1
+    return start, end
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def apply_rule(
+    rule: Rule,
+    doc: Document,
+    timeout: float | None = None,
+    stage: str = "rules",
+    present: frozenset[str] | None = None,
+) -> Outcome:
+    """Apply one rule to a document, again while it still changes the text.
+
+    A pattern that exceeds ``timeout`` is stopped; the document gets a warning
+    naming the rule and keeps what earlier rounds did.
+    """
+    outcome: Outcome = "unchanged"
+    for _ in range(_MAX_ROUNDS):
+        try:
+            matches = find_matches(rule, doc.text, timeout, present)
+        except TimeoutError:
+            doc.warn(stage, f"rule {rule.id} ({rule.file}) stopped after {timeout:g} s "
+                            "(runaway pattern?) and was skipped for this document")
+            return "timeout"
+        if not matches:
+            return outcome
+        if rule.action == "flag":
+            flags = doc.meta.setdefault(FLAGS_KEY, [])
+            if rule.id not in flags:
+                flags.append(rule.id)
+            return outcome
+        if rule.action == "drop_document":
+            doc.drop(stage, rule.id, match=matches[0].group()[:200])
+            return outcome
+        if rule.action == "extract_meta":
+            for match in matches:
+                for key, value in match.groupdict().items():
+                    if value is not None and value.strip():
+                        doc.meta.setdefault(key, value.strip())
+        spans = removal_spans(doc.text, [m.span() for m in matches], rule.action)
+        if not doc.replace(spans, stage, rule.id):
+            return outcome
+        outcome = "changed"
+    return outcome
+
+
+def apply_rules(
+    rules: Iterable[Rule],
+    doc: Document,
+    timeout: float | None = None,
+    stage: str = "rules",
+    index: KeywordIndex | None = None,
+) -> Document:
+    """Apply rules in order; stop when one drops the document.
+
+    With an ``index`` of the rules' keywords, the pre-filter looks the text up
+    once; after a rule removed something, only the places where the removals
+    joined the text are searched again (a removal can bring the two halves of
+    a keyword together). Keywords that a removal took away stay in the set: a
+    pre-filter may let a rule run for nothing, never skip one that would match.
+
+    A removal can also expose a match for a rule that ran earlier (a byline
+    line is only a byline once the credit after it is gone), so every rule
+    that has not seen the text as it now is runs again, until none is left:
+    the stage is idempotent.
+    """
+    rules = list(rules)
+    present = index.present(doc.text) if index else None
+    version = 0  # bumped by every change; a rule is done once it has seen the current text
+    seen = [-1] * len(rules)
+    for _ in range(_MAX_PASSES):
+        for number, rule in enumerate(rules):
+            if seen[number] in (version, _NEVER_AGAIN):
+                continue
+            before = len(doc.edits)
+            outcome = apply_rule(rule, doc, timeout, stage, present)
+            if outcome == "changed":
+                version += 1
+                if index and present is not None:
+                    present = present | index.around(doc.text, junctions(doc.edits[before:]))
+            # a rule that timed out is reported once and not tried again on this document
+            seen[number] = version if outcome != "timeout" else _NEVER_AGAIN
+            if doc.dropped is not None:
+                return doc
+        if all(v in (version, _NEVER_AGAIN) for v in seen):
+            break
+    return doc
+
+
+# -- the stage ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Apply the declarative cleanup rules of rules/*.toml and of your own rule folders.
+
+    ``dirs``     extra rule folders, applied after the shipped library; a rule
+                 with an id that exists already replaces it (relative paths
+                 are relative to the working directory);
+    ``builtin``  use the shipped library (``rules/``);
+    ``enable`` / ``disable``  rule ids, id patterns (``"nav.*"``) or rule file
+                 names (``"navigation.toml"``) to switch on or off;
+    ``timeout``  seconds one rule may run on one document before it is stopped.
+
+    Rules are loaded and validated when the stage is built, so a broken rule
+    file stops the run before it starts.
+    """
+
+    name: ClassVar[str] = "rules"
+
+    dirs: tuple[str, ...] = ()
+    builtin: bool = True
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    timeout: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {self.timeout!r}")
+        self.rule_set()
+
+    def rule_set(self) -> RuleSet:
+        """The loaded rules (cached per process)."""
+        dirs = tuple(str(Path(d).resolve()) for d in self.dirs)
+        return load_rule_set(dirs, self.builtin, self.enable, self.disable)
+
+    def apply(self, doc: Document) -> Document:
+        rule_set = self.rule_set()
+        return apply_rules(rule_set.active, doc, self.timeout, self.name, rule_set.index)
+
+
+# -- checking a rule's examples ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    """The outcome of one example of one rule; ``problem`` is empty when it passed."""
+
+    rule: Rule
+    kind: Literal["change", "keep"]
+    number: int
+    input: str
+    problem: str = ""
+    expected: str | None = None
+    got: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problem
+
+
+def check_rule(rule: Rule, timeout: float = 1.0) -> list[ExampleResult]:
+    """Run every example of a rule, alone, and say which behave as declared.
+
+    A change example must give its output (or be flagged / dropped, or yield
+    its metadata), and the output must be stable: the rule leaves it as it is.
+    A keep example must come out untouched, unflagged and kept.
+    """
+    results = []
+    for number, ex in enumerate(rule.change, 1):
+        doc = apply_rules([rule], Document("example", ex.input), timeout)
+        problem, got = _change_problem(rule, ex, doc, timeout), doc.text
+        results.append(ExampleResult(rule, "change", number, ex.input, problem, ex.output, got))
+    for number, text in enumerate(rule.keep, 1):
+        doc = apply_rules([rule], Document("example", text), timeout)
+        problem = _keep_problem(rule, text, doc)
+        results.append(ExampleResult(rule, "keep", number, text, problem, text, doc.text))
+    return results
+
+
+def _change_problem(rule: Rule, ex: ChangeExample, doc: Document, timeout: float) -> str:
+    if doc.warnings:
+        return doc.warnings[0]
+    if rule.action == "drop_document":
+        return "" if doc.dropped is not None else "the document was not dropped"
+    if rule.action == "flag":
+        return "" if rule.id in doc.meta.get(FLAGS_KEY, []) else "the document was not flagged"
+    if doc.text != ex.output:
+        return "wrong output"
+    for key, value in ex.meta.items():
+        if doc.meta.get(key) != value:
+            return f"meta {key!r} is {doc.meta.get(key)!r}, expected {value!r}"
+    again = apply_rules([rule], Document("example", doc.text), timeout)
+    if again.text != doc.text:
+        return "not stable: applying the rule to the expected output changes it again"
+    return ""
+
+
+def _keep_problem(rule: Rule, text: str, doc: Document) -> str:
+    if doc.warnings:
+        return doc.warnings[0]
+    if doc.dropped is not None:
+        return "the document was dropped"
+    if doc.meta:
+        return f"metadata was added: {doc.meta}"
+    if doc.text != text:
+        return "the text was changed"
+    return ""
+
+
+# -- explaining what matched where ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """Where one rule matched or removed text, in the coordinates of the explained text."""
+
+    rule: Rule
+    start: int
+    end: int
+    line: int  # 1-based
+    text: str
+
+
+def explain(text: str, rules: Iterable[Rule], timeout: float | None = 1.0) -> list[Hit]:
+    """Every place each rule would act on ``text``, each rule judged on ``text`` alone.
+
+    For removing rules the hits are the spans the rule removes (all rounds);
+    for ``flag`` and ``drop_document`` rules, the pattern's matches.
+
+    >>> rule = parse_rule({"id": "nav.top", "description": "d", "action": "drop_line", "literals": ["返回顶部"],
+    ...     "examples": {"change": [{"input": "返回顶部", "output": ""}], "keep": ["顶部"]}}, "a.toml")
+    >>> [(h.rule.id, h.line, h.text) for h in explain("正文。\\n返回顶部", [rule])]
+    [('nav.top', 2, '返回顶部')]
+    """
+    lines = _Lines(text)
+    hits: list[Hit] = []
+    for rule in rules:
+        if rule.action in NO_OUTPUT_ACTIONS:
+            try:
+                spans = [m.span() for m in find_matches(rule, text, timeout)]
+            except TimeoutError:
+                spans = []
+        else:
+            doc = apply_rules([rule], Document("explain", text), timeout)
+            spans = removed_ranges(doc.edits)
+        for start, end in spans:
+            start, end = _trim_breaks(text, start, end)
+            hits.append(Hit(rule, start, end, lines.index(start) + 1, text[start:end]))
+    return sorted(hits, key=lambda h: (h.start, h.end))
+
+
+def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
+    """Where a log of removals cut the text it started from, in that text's coordinates.
+
+    Each edit indexes the text as the earlier edits left it; mapping it back
+    past the ranges already removed gives original positions.
+
+    >>> removed_ranges([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 2, 3, "d")])  # "abcd" → "acd" → "ac"
+    [(1, 2), (3, 4)]
+    """
+    removed: list[tuple[int, int]] = []
+    for edit in edits:
+        if edit.end > edit.start:
+            start = _to_original(edit.start, removed)
+            end = _to_original(edit.end - 1, removed) + 1
+            removed = _merge([*removed, (start, end)])
+    return removed
+
+
+def _to_original(pos: int, removed: list[tuple[int, int]]) -> int:
+    """Map a position in the shortened text to the original (``removed`` sorted, disjoint)."""
+    for start, end in removed:
+        if start > pos:
+            break
+        pos += end - start
+    return pos
+
+
+def _trim_breaks(text: str, start: int, end: int) -> tuple[int, int]:
+    """A removed span without the line breaks at its ends, for display."""
+    while start < end and text[start] == "\n":
+        start += 1
+    while end > start and text[end - 1] == "\n":
+        end -= 1
+    return start, end
+
+
+#: ANSI colours per action, for a terminal.
+_COLOURS = {"flag": "yellow", "drop_document": "magenta", "extract_meta": "cyan"}
+
+
+def render(text: str, hits: Sequence[Hit], color: bool = False) -> str:
+    r"""The text with each hit marked ``⟦n …⟧`` (coloured when ``color``), n indexing the hit list.
+
+    Where hits overlap, the text is marked for the first; the later one is
+    listed all the same.
+
+    >>> rule = Rule("nav.top", "d", "drop_line", regex.compile("x"), (), Where(), (), (), "a.toml")
+    >>> render("正文。\n返回顶部", [Hit(rule, 4, 8, 2, "返回顶部")])
+    '正文。\n⟦1 返回顶部⟧'
+    """
+    import click  # the CLI's dependency; only rendering needs it
+
+    out: list[str] = []
+    pos = 0
+    for number, hit in enumerate(hits, 1):
+        if hit.start < pos:
+            continue
+        out.append(text[pos : hit.start])
+        body = text[hit.start : hit.end]
+        colour = _COLOURS.get(hit.rule.action, "red")
+        if color:
+            out.append(click.style(f"⟦{number} ", dim=True) + click.style(body, fg=colour, bold=True) + click.style("⟧", dim=True))
+        else:
+            out.append(f"⟦{number} {body}⟧")
+        pos = hit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def legend(hits: Sequence[Hit], width: int = 60) -> str:
+    """One line per hit: number, line, rule id, action, what it matched."""
+    rows = []
+    for number, hit in enumerate(hits, 1):
+        shown = hit.text.replace("\n", "⏎")
+        if len(shown) > width:
+            shown = shown[: width - 1] + "…"
+        rows.append(f"[{number}] line {hit.line}: {hit.rule.id} ({hit.rule.action}, {Path(hit.rule.file).name}): {shown}")
+    return "\n".join(rows)
