@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .boilerplate import Boilerplate
 from .dedup import Dedup
+from .normalize import Normalize
 from .quality import Quality
 from .repetition import Repetition
 from .rules import Rules
@@ -20,7 +21,8 @@ from .whitespace import Whitespace
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
-    # Repair and Normalize (built in parallel) go here: Rules must come right after Normalize.
+    # Repair (built in parallel) goes here, before Normalize.
+    Normalize,
     Rules,
     # Repetition, Boilerplate, Quality: after Rules, before Dedup, in this order.
     Repetition,

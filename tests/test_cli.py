@@ -30,13 +30,14 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_run_end_to_end_and_summary(tree, tmp_path):
-    root = tree({"a.txt": "好\r\n\r\n\r\n的", "b.jsonl": '{"text": "x"}\nbad\n'})
+    # (a full stop ends the first paragraph, so normalize does not join "好" + "的…")
+    root = tree({"a.txt": "好。\r\n\r\n\r\n的", "b.jsonl": '{"text": "x"}\nbad\n'})
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(root), "-o", str(out), "--workers", "1", "--format", "both"])
     assert result.exit_code == 0, result.output
     assert "documents: 2 read, 2 written, 0 dropped, 1 input problems" in result.output
     assert "warning: b.jsonl:2: invalid JSON" in result.output
-    assert (out / "corpus" / "a.txt").read_text(encoding="utf-8") == "好\n\n的\n"
+    assert (out / "corpus" / "a.txt").read_text(encoding="utf-8") == "好。\n\n的\n"
     assert (out / "shards" / "part-00000.jsonl").exists()
 
 

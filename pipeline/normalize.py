@@ -1,0 +1,782 @@
+"""Normalisation: one script, no pinyin artifacts, Chinese punctuation and spacing, whole paragraphs.
+
+The same article reaches a crawl in many shapes: a Traditional-script mirror of a
+Simplified page, a site that prints the pinyin of "difficult" characters after
+them (``地區(qū)``), an editor who typed ASCII ``,`` and ``?`` between hanzi, an
+HTML-to-text step that broke a paragraph in the middle of a word and left
+markdown ``##`` in front of headings. None of that is content, and all of it
+stops two copies of one text from looking alike. This stage brings text to one
+form, so that later stages (rules written once, deduplication by character
+n-grams) see one spelling of each text:
+
+1. :func:`pinyin_annotation_spans`: a parenthesised tone-marked pinyin syllable
+   right after a character goes;
+2. :func:`script_spans`: Traditional → Simplified with OpenCC (or the reverse),
+   only where the text really is in the other script;
+3. :func:`punctuation_width_spans`: ASCII ``, : ; ? ! ( )`` in Chinese context
+   become ``，：；？！（）``;
+4. :func:`cjk_spacing_spans`: spaces next to CJK punctuation and between hanzi go;
+5. :func:`heading_marker_spans`: markdown ``#`` heading markers go;
+6. :func:`broken_paragraph_spans`: a paragraph broken in mid-sentence is joined.
+
+Each is a pure function returning replacement spans on the text it is given;
+:class:`Normalize` applies them in this order through the edit log. The stage
+relies on the whitespace stage before it (``\\n`` line endings, no trailing
+blanks, blank-line runs already collapsed) and never repeats its work.
+
+Everything here leaves ASCII-only text alone: each rule needs a hanzi or a
+CJK punctuation mark to act.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+import regex
+
+from .document import Document, apply_spans, diff_spans
+
+Replacement = tuple[int, int, str]
+
+# -- character classes ----------------------------------------------------------------
+
+_HAN = regex.compile(r"\p{Han}")
+_HAN_RUN = regex.compile(r"\p{Han}+")
+_CODE_POINTS = 0x110000
+#: Punctuation used only in CJK text: the CJK symbols block (without U+3000, the
+#: ideographic space) and the full-width forms of ASCII punctuation.
+CJK_PUNCT = frozenset(
+    [chr(c) for c in range(0x3001, 0x3020)]
+    + [chr(c) for c in range(0xFF01, 0xFF10)]
+    + [chr(c) for c in range(0xFF1A, 0xFF21)]
+    + [chr(c) for c in range(0xFF3B, 0xFF41)]
+    + [chr(c) for c in range(0xFF5B, 0xFF66)]
+)
+#: Punctuation Chinese and Western typesetting share (curly quotes, dashes,
+#: ellipsis, middle dot): it is CJK context only when CJK text touches it.
+SHARED_PUNCT = frozenset("“”‘’—―–…·")
+
+
+def is_han(char: str) -> bool:
+    """A hanzi (CJK ideograph, any block).
+
+    >>> is_han("區"), is_han("a"), is_han("，")
+    (True, False, False)
+    """
+    return bool(_HAN.match(char))
+
+
+def is_cjk(char: str) -> bool:
+    """A hanzi or an unambiguously CJK punctuation mark.
+
+    >>> is_cjk("经"), is_cjk("。"), is_cjk("“"), is_cjk(",")
+    (True, True, False, False)
+    """
+    return "\u4e00" <= char <= "\u9fff" or char in CJK_PUNCT or is_han(char)
+
+
+# -- 1. pinyin annotations ----------------------------------------------------------------
+
+# A candidate: one lower-case syllable (letters, ü, tone-marked vowels, combining
+# tone marks) in half- or full-width parentheses, glued to the character before it.
+_ANNOTATION = regex.compile(
+    r"(?<=(\S))[(（]([a-zü\u00e0-\u00fc\u0101-\u01dc\u01f9\u1e3f\u1ebf\u1ec1\u0300-\u030c]{1,7})[)）]"
+)
+_TONE_MARKS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿếề")
+
+
+@functools.cache
+def _readings() -> dict[int, frozenset[str]]:
+    """Every reading pypinyin knows, by code point (Traditional forms included)."""
+    from pypinyin.pinyin_dict import pinyin_dict  # 0.2 s to load: only when a candidate appears
+
+    return {cp: frozenset(value.split(",")) for cp, value in pinyin_dict.items()}
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    """The tone-marked syllables that are a reading of at least one character."""
+    return frozenset(s for values in _readings().values() for s in values if _TONE_MARKS.intersection(s))
+
+
+def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """Remove ``(pīnyīn)`` printed right after a character by the site, not the author.
+
+    Some Chinese news sites run their pages through a converter that appends
+    the pinyin of characters missing from a font or word list, so ``地區`` is
+    scraped as ``地區(qū)`` (one site prints over 500 of them on one page). A
+    group counts when it is one valid tone-marked syllable (a reading of some
+    character). It is removed as ``pinyin_annotation`` when the syllable is a
+    reading of the character before it (pypinyin's table, heteronyms
+    included): that check keeps ``…母(é)`` or a Vietnamese word in brackets.
+    When the character before it is garbled (``聟^(qū)`` where the GBK frame
+    shift ate the real ``區``) the reading cannot be checked; such a group is
+    removed as ``pinyin_annotation_unverified`` only in a document that has at
+    least one verified annotation, where the site's habit is proven.
+
+    >>> text = "兩江新區(qū)、經(jīng)濟 西部(重慶)科學城"
+    >>> [(text[s:e], rule) for s, e, _, rule in pinyin_annotation_spans(text)]
+    [('(qū)', 'pinyin_annotation'), ('(jīng)', 'pinyin_annotation')]
+    >>> pinyin_annotation_spans("字母(é)")
+    []
+    >>> garbled = "自貿(mào)辦 聟^(qū)"
+    >>> [garbled[s:e] for s, e, *_ in pinyin_annotation_spans(garbled)]
+    ['(mào)', '(qū)']
+    """
+    if "(" not in text and "（" not in text:
+        return []
+    verified: list[tuple[int, int, str, str]] = []
+    unverified: list[tuple[int, int, str, str]] = []
+    for match in _ANNOTATION.finditer(text):
+        syllable = unicodedata.normalize("NFC", match.group(2))
+        if not _TONE_MARKS.intersection(syllable) or syllable not in _syllables():
+            continue
+        readings = _readings().get(ord(match.group(1)), frozenset())
+        if syllable in readings:
+            verified.append((match.start(), match.end(), "", "pinyin_annotation"))
+        else:
+            unverified.append((match.start(), match.end(), "", "pinyin_annotation_unverified"))
+    if not verified:
+        return []
+    return sorted(verified + unverified)
+
+
+# -- 2. script conversion ----------------------------------------------------------------------
+
+#: OpenCC configurations this stage offers, by the script they produce.
+TO_SIMPLIFIED = ("t2s", "tw2s", "hk2s")
+TO_TRADITIONAL = ("s2t", "s2tw", "s2hk")
+#: The character set of the target script: a character a configuration changes
+#: and that this set lacks can only be written in the other script.
+_TARGET_CHARSET = {"t2s": "gb2312", "tw2s": "gb2312", "hk2s": "gb2312",
+                   "s2t": "big5", "s2tw": "big5", "s2hk": "big5hkscs"}
+_REVERSE = {"t2s": "s2t", "tw2s": "s2tw", "hk2s": "s2hk", "s2t": "t2s", "s2tw": "tw2s", "s2hk": "hk2s"}
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF), (0x2F800, 0x2FA1F))
+#: A text is in the other script when at least this share of its hanzi (and at
+#: least two of them) exist only there. Traditional news text scores about
+#: 0.36; Simplified text about 0, with rare exceptions such as Japanese names
+#: (``三塚``): no line of 5.5 MB of People's Daily text scores above 0.07.
+FOREIGN_SHARE = 0.1
+
+
+@functools.cache
+def opencc_converter(config: str) -> Callable[[str], str]:
+    """The ``convert`` function of an OpenCC converter, built once per process.
+
+    Two packages install a module called ``opencc``: the official binding
+    (C++, ``OpenCC("t2s")`` or ``OpenCC("t2s.json")``) and
+    opencc-python-reimplemented (pure Python, ``OpenCC("t2s")`` only; it
+    looks for ``<name>.json`` itself and fails on ``t2s.json``). Passing the
+    bare configuration name works with both; their output is identical.
+
+    >>> opencc_converter("t2s.json")("經濟")
+    '经济'
+    """
+    import opencc  # imported lazily so the stage pickles small and imports fast
+
+    return opencc.OpenCC(config.removesuffix(".json")).convert
+
+
+def opencc_implementation() -> str:
+    """Which package provides ``opencc`` here, with its version (for reports and benchmarks).
+
+    >>> opencc_implementation().split()[0] in ("OpenCC", "opencc-python-reimplemented")
+    True
+    """
+    dists = importlib.metadata.packages_distributions().get("opencc", [])
+    for dist in dists:
+        return f"{dist} {importlib.metadata.version(dist)}"
+    return "unknown"
+
+
+@functools.cache
+def _only_in_source(config: str) -> frozenset[str]:
+    """Characters ``config`` converts that the target script's charset lacks.
+
+    For ``t2s`` these are the characters that exist only in Traditional
+    writing (``經``, ``區``); characters such as ``乾``, ``後`` or ``於`` that
+    t2s would change but that Simplified text also uses (``萧乾``) are left
+    out, so they never count as evidence. (A set and a lookup table, not a
+    regex character class: with 5,000 members the class matches at 2 MB/s.)
+    """
+    chars = [chr(cp) for low, high in _CJK_RANGES for cp in range(low, high + 1)]
+    # One call, one character per line: character-level mapping, no phrases.
+    converted = opencc_converter(config)("\n".join(chars)).split("\n")
+    charset = _TARGET_CHARSET[config]
+    return frozenset(c for c, out in zip(chars, converted, strict=True) if out != c and not _encodable(c, charset))
+
+
+@functools.cache
+def _source_mask(config: str) -> np.ndarray:
+    """``_only_in_source(config)`` as a lookup table indexed by code point (1.1 MB)."""
+    mask = np.zeros(_CODE_POINTS, dtype=bool)
+    mask[[ord(c) for c in _only_in_source(config)]] = True
+    return mask
+
+
+@functools.cache
+def _han_mask() -> np.ndarray:
+    mask = np.zeros(_CODE_POINTS, dtype=bool)
+    every_char = "".join(map(chr, range(_CODE_POINTS)))
+    for match in _HAN_RUN.finditer(every_char):
+        mask[match.start() : match.end()] = True
+    return mask
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _encodable(char: str, charset: str) -> bool:
+    try:
+        char.encode(charset)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def in_other_script(text: str, config: str = "t2s") -> bool:
+    """Whether ``text`` is written in the script ``config`` converts from.
+
+    Judged by the share of its hanzi that exist only in that script (see
+    :data:`FOREIGN_SHARE`), never by characters both scripts use.
+
+    >>> in_other_script("推動成渝地區雙城經濟圈建設"), in_other_script("萧乾和王丙乾")
+    (True, False)
+    >>> in_other_script("推动成渝地区双城经济圈建设", "s2t")
+    True
+    """
+    # Counted with lookup tables: about 10x faster than walking a set in Python.
+    codes = _code_points(text)
+    foreign = int(np.count_nonzero(_source_mask(config)[codes]))
+    if foreign < 2:
+        return False
+    return foreign >= FOREIGN_SHARE * int(np.count_nonzero(_han_mask()[codes]))
+
+
+def _has_source_characters(text: str, config: str) -> bool:
+    """Whether ``text`` holds a character only the source script writes.
+
+    A text the target charset can encode has no such character by
+    definition, and encoding runs at 1 GB/s: the fast path for clean text.
+    ``—`` and ``·`` are removed first because Python's GB2312 codec maps
+    those code points elsewhere.
+    """
+    try:
+        text.replace("—", "").replace("·", "").encode(_TARGET_CHARSET[config])
+    except UnicodeEncodeError:
+        return bool(_source_mask(config)[_code_points(text)].any())
+    return False
+
+
+def script_spans(text: str, config: str = "t2s") -> list[Replacement]:
+    """Convert text written in the other script, phrase by phrase, with OpenCC.
+
+    A Traditional mirror of a Simplified article only deduplicates against it
+    once both are in one script. Text already in the target script comes out
+    unchanged: converting it anyway would damage it (``t2s`` turns the name
+    ``萧乾`` into ``萧干``). So a line is converted when the whole text, or
+    the line itself, is in the other script (:func:`in_other_script`); and a
+    line that also holds characters only the target script writes (``萧``)
+    is mixed, so there only the changes touching a character of the other
+    script are kept. The changes are logged clause by clause
+    (:func:`change_runs`).
+
+    >>> script_spans("兩江新區經濟\\n推动共建")
+    [(0, 6, '两江新区经济')]
+    >>> text = "萧乾说：“經濟發展乾燥。”\\n作家萧乾"
+    >>> [(text[s:e], after) for s, e, after in script_spans(text)]
+    [('經濟發', '经济发')]
+    >>> script_spans("推动共建西部科学城")
+    []
+    """
+    if not _has_source_characters(text, config):  # fast path: nothing to convert
+        return []
+    whole = in_other_script(text, config)
+    convert = opencc_converter(config)
+    if whole and not _has_source_characters(text, _REVERSE[config]):  # all in the other script
+        return change_runs(text, convert(text))
+    foreign = _only_in_source(config)
+    native = _only_in_source(_REVERSE[config])
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if whole:
+            if not _HAN.search(line):
+                continue
+        elif foreign.isdisjoint(line) or not in_other_script(line, config):
+            continue
+        converted = convert(line)
+        lines[i] = _only_foreign_changes(line, converted, foreign) if not native.isdisjoint(line) else converted
+    return change_runs(text, "\n".join(lines))
+
+
+#: Changed characters closer than this many unchanged ones are logged as one
+#: edit: Traditional text changes about every third character, and an edit
+#: per character would make the audit unreadable and the edit log slow.
+MERGE_GAP = 8
+
+
+def change_runs(old: str, new: str, gap: int = MERGE_GAP) -> list[Replacement]:
+    """Spans turning ``old`` into ``new`` (same number of lines), nearby changes merged.
+
+    Equal-length lines (OpenCC's usual case) are compared with numpy; a run
+    never crosses a line break or a clause mark (``，。、；：？！``), so an
+    edit is at most a clause. Lines whose length changed fall back to
+    :func:`~pipeline.document.diff_spans`.
+
+    >>> change_runs("經濟發展的新區", "经济发展的新区")
+    [(0, 7, '经济发展的新区')]
+    >>> change_runs("經濟發展和其他很多很多事情的新區", "经济发展和其他很多很多事情的新区")
+    [(0, 3, '经济发'), (15, 16, '区')]
+    """
+    if len(old) == len(new):
+        return _equal_length_runs(old, new, gap)
+    spans: list[Replacement] = []
+    start = 0
+    for old_line, new_line in zip(old.split("\n"), new.split("\n"), strict=True):
+        if old_line != new_line:
+            runs = _equal_length_runs(old_line, new_line, gap) if len(old_line) == len(new_line) \
+                else diff_spans(old_line, new_line)
+            spans.extend((start + s, start + e, after) for s, e, after in runs)
+        start += len(old_line) + 1
+    return spans
+
+
+@functools.cache
+def _clause_mask() -> np.ndarray:
+    mask = np.zeros(_CODE_POINTS, dtype=bool)
+    mask[[ord(c) for c in "\n，。、；：？！,.;:?!"]] = True
+    return mask
+
+
+def _equal_length_runs(old: str, new: str, gap: int) -> list[Replacement]:
+    a = _code_points(old)
+    b = _code_points(new)
+    changed = np.flatnonzero(a != b)
+    if not changed.size:
+        return []
+    # A run must not cross a line break or a clause mark: one edit per clause at most.
+    clause = np.cumsum(_clause_mask()[a])[changed]
+    split = np.flatnonzero((np.diff(changed) > gap) | (np.diff(clause) != 0))
+    starts = np.concatenate((changed[:1], changed[split + 1])).tolist()
+    ends = (np.concatenate((changed[split], changed[-1:])) + 1).tolist()
+    return [(s, e, new[s:e]) for s, e in zip(starts, ends)]
+
+
+def _only_foreign_changes(line: str, converted: str, foreign: frozenset[str]) -> str:
+    """``converted`` with the changes to characters both scripts use undone.
+
+    >>> _only_foreign_changes("萧乾說", "萧干说", frozenset("說"))
+    '萧乾说'
+    """
+    if len(line) != len(converted):  # a phrase changed length: keep the runs that need it
+        runs = [run for run in diff_spans(line, converted) if not foreign.isdisjoint(line[run[0] : run[1]])]
+        return apply_spans(line, runs, "")[0]
+    return "".join(new if old in foreign else old for old, new in zip(line, converted))
+
+
+# -- 3. punctuation width ------------------------------------------------------------------
+
+_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF_MARKS = regex.compile(r"[,:;?!()]")
+# What is looked through when judging the context of a mark: spaces, shared
+# punctuation and the other half-width candidates (so a run of marks is judged
+# as one, whatever the order they are converted in).
+_TRANSPARENT = frozenset(" \t\u00a0\u3000") | SHARED_PUNCT | frozenset(_HALF_TO_FULL)
+# Runs a mark inside which must never change.
+_PROTECTED = regex.compile(
+    r"(?:https?|ftp)://[^\s\p{Han}，。、；：？！“”‘’（）《》【】「」]*[^\s\p{Han}，。、；：？！“”‘’（）《》【】「」.,;:?!)]"
+    r"|www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s\p{Han}，。、；：？！“”‘’（）《》【】「」]*[^\s\p{Han}.,;:?!)，。])?"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+
+
+_T = regex.escape("".join(sorted(_TRANSPARENT)))
+_X = r"\p{Han}" + regex.escape("".join(sorted(CJK_PUNCT)))
+# The common case, found at C speed: one mark alone between two CJK characters.
+_LONE_MARK = regex.compile(rf"(?<=[{_X}])[,:;?!()](?=[{_X}])")
+# Every other maximal run of transparent characters.
+_OTHER_RUN = regex.compile(rf"(?<![{_T}])(?:[{_T}]{{2,}}|(?<![{_X}])[{_T}]|[{_T}](?![{_X}]))(?![{_T}])")
+_BRACKET_MARKS = regex.compile(r"[()（）\n]")
+
+
+def _paren_pairs(text: str) -> list[list[int]]:
+    """Positions of ``(``/``)`` (either width) matched within each line; an unmatched one stands alone."""
+    groups: list[list[int]] = []
+    stack: list[int] = []
+    for match in _BRACKET_MARKS.finditer(text):
+        i = match.start()
+        if text[i] == "\n":
+            groups.extend([o] for o in stack)
+            stack.clear()
+        elif text[i] in "(（":
+            stack.append(i)
+        else:
+            groups.append([stack.pop(), i] if stack else [i])
+    groups.extend([o] for o in stack)
+    return groups
+
+
+def _widened_positions(text: str) -> list[int]:
+    """Where a half-width mark is in Chinese context and becomes full-width.
+
+    Marks are judged by run: a maximal run of transparent characters
+    (spaces, shared punctuation, half-width marks; never a line break) is in
+    Chinese context when the character just before or just after it is CJK.
+    A bracket pair widens when either bracket's run is in Chinese context (or
+    one bracket is already full-width); a widened bracket is CJK itself,
+    which puts the rest of its run in context too, so that spreads until
+    nothing changes.
+    """
+    lone = {m.start() for m in _LONE_MARK.finditer(text)}  # a run of one, in context
+    protected: set[int] = set()
+    for match in _PROTECTED.finditer(text):
+        protected.update(range(match.start(), match.end()))
+    run_of: dict[int, int] = {}  # every other mark: the run it is in
+    chinese: list[bool] = []  # per run: in Chinese context
+    for match in _OTHER_RUN.finditer(text):
+        start, end = match.span()
+        marks = [start + m.start() for m in _HALF_MARKS.finditer(match.group()) if start + m.start() not in protected]
+        if marks:
+            run_of.update(dict.fromkeys(marks, len(chinese)))
+            chinese.append(start > 0 and is_cjk(text[start - 1]) or end < len(text) and is_cjk(text[end]))
+    pending = [group for group in _paren_pairs(text) if any(i in run_of for i in group)]
+    spreading = True
+    while spreading:
+        spreading = False
+        undecided = []
+        for group in pending:
+            if any(text[i] in "（）" or i in lone or i in run_of and chinese[run_of[i]] for i in group):
+                for i in group:
+                    if i in run_of and not chinese[run_of[i]]:
+                        chinese[run_of[i]] = spreading = True
+            else:
+                undecided.append(group)
+        pending = undecided
+    return sorted(lone.union(i for i, k in run_of.items() if chinese[k]))
+
+
+def punctuation_width_spans(text: str) -> list[Replacement]:
+    """ASCII ``, : ; ? ! ( )`` in Chinese context become ``，：；？！（）``.
+
+    Chinese typesetting uses full-width marks; editors and converters often
+    type the ASCII ones, so the same sentence exists in two spellings. A mark
+    is in Chinese context when the nearest character on either side (on the
+    same line, looking through spaces, curly quotes and other candidate marks)
+    is a hanzi or CJK punctuation. Brackets are judged as a pair, so
+    ``中心(2020)`` becomes ``中心（2020）``, never half of each. Marks between
+    digits or Latin letters (``12:40:28``, ``3,000``, ``A, B``) and inside
+    URLs and e-mail addresses stay.
+
+    >>> text = "时间:2024-05-12 12:40:28 ,川渝(2018-2020年) 看http://a.cn/?q=1 SoC, x(y)"
+    >>> "".join(after for *_, after in punctuation_width_spans(text))
+    '：，（）'
+    """
+    if not _HALF_MARKS.search(text):
+        return []
+    return [(i, i + 1, _HALF_TO_FULL[text[i]]) for i in _widened_positions(text)]
+
+
+# -- 4. spacing -----------------------------------------------------------------------------------
+
+_INNER_SPACE = regex.compile(r"(?<=[^\s])\h+(?=[^\s])")
+
+
+def _space_goes(before: str, after: str, outer_before: str, outer_after: str, between_hanzi: bool) -> bool:
+    """Whether spaces between ``before`` and ``after`` are stray in Chinese typesetting."""
+    if before in CJK_PUNCT or after in CJK_PUNCT:
+        return True
+    if is_han(before) and is_han(after):
+        return between_hanzi
+    if before in SHARED_PUNCT and after in SHARED_PUNCT:  # ” “ : only when CJK text is around
+        return is_cjk(outer_before) or is_cjk(outer_after)
+    return (before in SHARED_PUNCT and is_han(after)) or (is_han(before) and after in SHARED_PUNCT)
+
+
+def cjk_spacing_spans(text: str, between_hanzi: bool = True) -> list[Replacement]:
+    """Spaces next to CJK punctuation, and (``between_hanzi``) between hanzi, go.
+
+    Chinese is written without spaces; the ones in scraped text come from
+    justified layout, HTML indentation or an editor's habits (``启动仪式  。``),
+    and they make two copies of a sentence differ. Spaces between a hanzi and
+    a digit or a Latin word (``联动 34个``, ``芯片 SoC``) are a legitimate
+    style and stay, as do spaces at the start of a line (indentation).
+
+    >>> text = "12月22日  ，川渝 携手 “双城记” 。 SoC 芯片 “OK” “好”"
+    >>> spans = cjk_spacing_spans(text)
+    >>> [text[s:e] for s, e, _ in spans]
+    ['  ', ' ', ' ', ' ', ' ', ' ', ' ']
+    >>> len(cjk_spacing_spans(text, between_hanzi=False))
+    6
+    """
+    spans: list[Replacement] = []
+    for match in _INNER_SPACE.finditer(text):
+        start, end = match.start(), match.end()
+        outer_before = text[start - 2] if start >= 2 else ""
+        outer_after = text[end + 1] if end + 1 < len(text) else ""
+        if _space_goes(text[start - 1], text[end], outer_before, outer_after, between_hanzi):
+            spans.append((start, end, ""))
+    return spans
+
+
+# -- 5. markdown heading markers --------------------------------------------------------------
+
+# Repeated markers (``## ## 标题``, from nested conversions) go as one.
+_MARKED_HEADING = regex.compile(r"^((?:#{1,6}\h+)+)([^\n]*?)((?:\h+#+)+)?$", regex.M)
+
+
+def heading_marker_spans(text: str) -> list[Replacement]:
+    """Markdown ATX heading markers (``## 标题``, ``## 标题 ##``) go; the heading line stays.
+
+    Pages converted to markdown on the way into a crawl keep ``#`` in front of
+    headings; in plain text they are noise, and the same heading without them
+    elsewhere must look the same. Only headings with hanzi are touched (this
+    stage leaves ASCII-only text alone), and ``#话题#`` hashtags, which have no
+    space after the ``#``, are not headings.
+
+    >>> heading_marker_spans("## 进展如何？\\n#话题#\\n# Title\\n### 下一步 ###")
+    [(0, 3, ''), (22, 26, ''), (29, 33, '')]
+    """
+    spans: list[Replacement] = []
+    for match in _MARKED_HEADING.finditer(text):
+        if not _HAN.search(match.group(2)):
+            continue
+        spans.append((match.start(1), match.end(1), ""))
+        if match.group(3):
+            spans.append((match.start(3), match.end(3), ""))
+    return spans
+
+
+# -- 6. paragraphs broken mid-sentence ------------------------------------------------------
+
+_CONTENT_LINE = regex.compile(r"^\h*(\S(?:[^\n]*\S)?)\h*$", regex.M)
+#: Marks that show a line is running prose, not a heading or a caption.
+_PROSE_MARKS = regex.compile(r"[，。；？！]")
+_SENTENCE_END = regex.compile(r"[。！？]")
+#: A fragment reads as running prose, not as a heading, with two sentence marks
+#: in at least PROSE_MIN_CHARS characters, or one in PROSE_ONE_MARK_CHARS:
+#: headlines such as ``综合治理，实行人口与经济协调发展`` have one comma.
+#: (Measured in docs/normalize.md: on 19,484 People's Daily lines, where every
+#: line break is a real one, 6 are joined; 84% of synthetic breaks are found.)
+PROSE_MIN_CHARS = 20
+PROSE_ONE_MARK_CHARS = 30
+#: The unfinished sentence at the end of a fragment must be at least this long:
+#: a line ending ``…邀约。经济`` carries a stuffed keyword, not half a sentence.
+MIN_UNFINISHED_CHARS = 3
+# (‘’ are left out: ’ doubles as an apostrophe, as in ’９７.)
+_BRACKETS = ("“”", "《》", "（）", "【】", "「」", "『』", "〈〉")
+_OPENERS = frozenset(pair[0] for pair in _BRACKETS)
+_CLOSERS = frozenset(pair[1] for pair in _BRACKETS)
+# A line may end a paragraph fragment only with a hanzi, a pause mark or an opener.
+_OPEN_END = frozenset("，、") | _OPENERS
+# A continuation starts with a hanzi, a digit, a Latin letter, or the punctuation
+# that can only follow something (a pause, a closer).
+_CONTINUATION_PUNCT = frozenset("，、；：。！？") | (_CLOSERS - {"”"})
+_LIST_ITEM = regex.compile(
+    r"^(?:[一二三四五六七八九十百]+[、.．]"
+    r"|[（(][一二三四五六七八九十百0-9０-９]+[）)]"
+    r"|[0-9０-９]{1,3}(?:[、)）]|[.．](?![0-9０-９]))"
+    r"|[①-⑳⑴-⒇❶-❿]"
+    r"|[●○■□▲△◆◇•▪★☆\-*+]"
+    r"|第[一二三四五六七八九十百0-9０-９]+(?:[章节條条部篇]|[，,、：:]))"
+)
+# A line that opens a news item: a date, or a dateline (``本报北京1月1日讯``,
+# ``新华社香港一月六日电``, ``重庆日报讯``).
+_ITEM_START = regex.compile(
+    r"^(?:[0-9０-９]{1,4}年|[0-9０-９]{1,2}月[0-9０-９]{1,2}日|[0-9０-９]{1,2}日[，,]"
+    r"|据?(?:本报|新华社|中新社|人民网|新华网|央视)|\p{Han}{2,10}(?:报|网|台)讯)"
+)
+_CAPTION = regex.compile(r"(?:记者|記者|通讯员|通訊員|摄影|攝影|(?:摄|攝|制图|製圖|供图|供圖)(?:[/／]\S*)?$)")
+# 的 starts no sentence except in 的确 and the loanwords 的士, 的哥.
+_PARTICLE_START = regex.compile(r"^(?:的(?![确確士哥姐])|[们們吗嗎呢吧])")
+
+
+def _ends_open(line: str) -> bool:
+    """The line stops where a sentence cannot end: after a hanzi, a pause mark or an opener."""
+    last = line[-1]
+    return last in _OPEN_END or is_han(last)
+
+
+def _starts_as_continuation(line: str) -> bool:
+    first = line[0]
+    return is_han(first) or first.isascii() and first.isalnum() or first in "０１２３４５６７８９" \
+        or first in _CONTINUATION_PUNCT
+
+
+def _unclosed(line: str) -> bool:
+    """An opening bracket or quote is still open at the end of the line."""
+    return any(line.count(opener) > line.count(closer) for opener, closer in _BRACKETS)
+
+
+def _closes_early(line: str) -> bool:
+    """The line's first sentence closes a bracket or quote it never opened (``案》，共同…``)."""
+    first = _SENTENCE_END.split(line, maxsplit=1)[0]
+    for opener, closer in _BRACKETS:
+        close_at = first.find(closer)
+        if close_at != -1 and not 0 <= first.find(opener) < close_at:
+            return True
+    return False
+
+
+def _demonstrably_continues(fragment: str, line: str) -> bool:
+    """Evidence that ``line`` is the rest of ``fragment``'s sentence, whatever their shape."""
+    return (
+        fragment[-1] in _OPENERS
+        # A long line ending in a pause mark is no heading; a short one may be a line of verse.
+        or fragment[-1] in "，、" and len(fragment) >= PROSE_MIN_CHARS
+        or _unclosed(fragment)
+        or _closes_early(line)
+        or line[0] in _CONTINUATION_PUNCT
+        or bool(_PARTICLE_START.match(line))
+    )
+
+
+def _reads_as_prose(fragment: str) -> bool:
+    """Long enough, with enough commas and stops, to be running text rather than a heading."""
+    if len(fragment) < PROSE_MIN_CHARS:
+        return False
+    marks = len(_PROSE_MARKS.findall(fragment))
+    return marks >= 2 or marks == 1 and len(fragment) >= PROSE_ONE_MARK_CHARS
+
+
+def _unfinished(line: str) -> str:
+    """The sentence the line leaves unfinished: what follows its last ``。！？``."""
+    return _SENTENCE_END.split(line)[-1]
+
+
+def _caption_tail(line: str) -> bool:
+    """The line ends with a photo credit or byline (``…情况。记者谢智强摄/视觉重庆``)."""
+    tail = _unfinished(line)
+    return not _PROSE_MARKS.search(tail) and bool(_CAPTION.search(tail))
+
+
+def continues(fragment: str, line: str) -> bool:
+    """Whether ``line`` continues the sentence ``fragment`` (a paragraph so far) broke off.
+
+    The hard case is a heading: it lacks final punctuation too. So a join
+    needs, beyond an open end and a continuation-like start, either proof
+    (the fragment ends in an opener, or in ``，`` and is too long to be a
+    line of verse, or leaves a ``“``/``《`` open; the line closes a bracket
+    it never opened, or starts with ``，`` or ``的``), or both sides reading
+    as prose: the fragment long enough and with enough commas or stops
+    (:func:`_reads_as_prose`), its unfinished sentence at least
+    :data:`MIN_UNFINISHED_CHARS` long and not a photo credit; the line with
+    sentence punctuation, not starting with a date or a dateline. List items
+    never join.
+
+    >>> continues("重庆高新区与西部（成都）科学城互发了首批异地营业执照；推动共建", "重大科技基础设施，共推高校。")
+    True
+    >>> continues("开放联动", "加快打造内陆开放门户")
+    False
+    >>> continues("共抓产业协作“一条链”", "【任务书：协同打造现代产业体系】")
+    False
+    >>> continues("共同争取印发了《科技创新中心总体方", "案》，共同争取…")
+    True
+    """
+    if not (_ends_open(fragment) and _starts_as_continuation(line)):
+        return False
+    if _LIST_ITEM.match(fragment) or _LIST_ITEM.match(line):
+        return False
+    if _demonstrably_continues(fragment, line):
+        return True
+    return (
+        _reads_as_prose(fragment)
+        and len(_unfinished(fragment)) >= MIN_UNFINISHED_CHARS
+        and not _caption_tail(fragment)
+        and bool(_PROSE_MARKS.search(line))
+        and not _ITEM_START.match(line)
+    )
+
+
+def broken_paragraph_spans(text: str) -> list[Replacement]:
+    """Join lines that continue a sentence the line before broke off (across blank lines).
+
+    Layout converters break paragraphs at column or page ends, sometimes in
+    the middle of a word (``西部金融中`` / ``心主目标``), and the break then
+    reads as a paragraph end. The break and any blank lines and indentation
+    around it are removed (Chinese needs no space there). Each line is judged
+    against the paragraph built so far (:func:`continues`), so a second run
+    sees exactly what the first decided on and joins nothing more.
+
+    >>> text = "阮路说，接下来，全市金融系统将围绕建设西部金融中\\n\\n心主目标，携手四川。\\n\\n开放联动\\n加快打造内陆开放门户"
+    >>> [(text[s:e], after) for s, e, after in broken_paragraph_spans(text)]
+    [('\\n\\n', '')]
+    """
+    spans: list[Replacement] = []
+    paragraph = ""
+    previous_end = 0
+    for match in _CONTENT_LINE.finditer(text):
+        line = match.group(1)
+        if paragraph and continues(paragraph, line):
+            spans.append((previous_end, match.start(1), ""))
+            paragraph += line
+        else:
+            paragraph = line
+        previous_end = match.end(1)
+    return spans
+
+
+# -- the stage --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Normalize:
+    """Bring Chinese text to one form: script, no pinyin artifacts, punctuation, paragraphs.
+
+    ``script``                 "simplified" (default), "traditional", or "keep" (no conversion).
+    ``opencc_config``          OpenCC configuration; "" picks ``t2s`` for "simplified" and
+                               ``s2t`` for "traditional"; ``tw2s``/``hk2s`` (``s2tw``/``s2hk``)
+                               also convert Taiwan/Hong Kong vocabulary and variants.
+    ``remove_pinyin``          remove ``(pīnyīn)`` annotations after characters.
+    ``punctuation``            half-width ``, : ; ? ! ( )`` in Chinese context → full-width,
+                               and spaces next to CJK punctuation removed.
+    ``remove_hanzi_spaces``    remove spaces between two hanzi (with ``punctuation``).
+    ``strip_heading_markers``  remove markdown ``#`` heading markers.
+    ``join_paragraphs``        join paragraphs broken mid-sentence.
+    """
+
+    name: ClassVar[str] = "normalize"
+
+    script: Literal["simplified", "traditional", "keep"] = "simplified"
+    opencc_config: Literal["", "t2s", "tw2s", "hk2s", "s2t", "s2tw", "s2hk"] = ""
+    remove_pinyin: bool = True
+    punctuation: bool = True
+    remove_hanzi_spaces: bool = True
+    strip_heading_markers: bool = True
+    join_paragraphs: bool = True
+
+    def __post_init__(self) -> None:
+        wanted = {"simplified": TO_SIMPLIFIED, "traditional": TO_TRADITIONAL, "keep": ("",)}[self.script]
+        if self.opencc_config and self.opencc_config not in wanted:
+            raise ValueError(
+                f"opencc_config {self.opencc_config!r} does not produce script {self.script!r}; "
+                f"use one of {', '.join(c for c in wanted if c) or 'none (script = keep)'}"
+            )
+
+    @property
+    def conversion(self) -> str:
+        """The OpenCC configuration in force ("" when the script is kept)."""
+        default = {"simplified": "t2s", "traditional": "s2t", "keep": ""}[self.script]
+        return self.opencc_config or default
+
+    def apply(self, doc: Document) -> Document:
+        if self.remove_pinyin:
+            doc.replace(pinyin_annotation_spans(doc.text), self.name)
+        if self.conversion and doc.replace(
+            script_spans(doc.text, self.conversion), self.name, f"opencc_{self.conversion}"
+        ):
+            doc.meta["script_converted"] = self.conversion
+        if self.punctuation:
+            doc.replace(punctuation_width_spans(doc.text), self.name, "punctuation_width")
+            doc.replace(cjk_spacing_spans(doc.text, self.remove_hanzi_spaces), self.name, "cjk_spacing")
+        if self.strip_heading_markers:
+            doc.replace(heading_marker_spans(doc.text), self.name, "heading_marker")
+        if self.join_paragraphs:
+            doc.replace(broken_paragraph_spans(doc.text), self.name, "broken_paragraph")
+        return doc
