@@ -10,11 +10,13 @@ duplicate).
 
 from __future__ import annotations
 
+from .repair import Repair
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
+    Repair,
 )
 
 #: Stages that exist but are not in the default pipeline (enable them by name

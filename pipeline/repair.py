@@ -1,0 +1,901 @@
+"""Repair encoding damage: CJK mojibake, unrecoverable junk, markup and escapes.
+
+Chinese web text is damaged on its way from bytes to characters more often
+than it is damaged by its authors. A page saved as GBK is read as UTF-8 or
+Latin-1, a byte is lost and every following byte pair is misread, HTML
+entities are escaped twice, a JSON dump leaves ``\\u4e2d`` in the text. ftfy
+repairs the Latin-script cases but knows nothing of GBK or Big5, and its
+defaults harm Chinese (it turns “” into ASCII quotes and folds ，！ to ,!).
+
+Each fixer below is a pure function ``text -> spans`` that finds one class of
+damage and proposes replacements ``(start, end, replacement, rule)``; the
+stage applies them through the edit log, with the class as the rule name,
+so ``cleancorpus`` can show every repair. The byte-level fixers decide between
+readings of the same bytes with :mod:`pipeline.charmodel`: they change text
+only when the other reading is clearly more plausible Chinese.
+
+What cannot be recovered is removed (``锟斤拷``, ``烫烫烫``, runs of U+FFFD) or,
+where a character certainly stood but its bytes are gone, marked with
+``〓`` (U+3013 GETA MARK, GB2312 0xA1FE: the sign Chinese and Japanese
+typesetting uses for a character that cannot be shown), configurable.
+
+Clean text takes a fast path: one regex search over the text finds nothing
+suspicious, and the stage returns the document untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import html.entities
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import ftfy
+import regex
+
+from . import charmodel
+from .document import Document
+
+#: A proposed repair: ``(start, end, replacement, rule)`` in the text it was found in.
+Fix = tuple[int, int, str, str]
+
+LOST_MARKER = "〓"
+
+# ---------------------------------------------------------------------------
+# The fast path
+# ---------------------------------------------------------------------------
+
+# Characters that never need a closer look: printable ASCII other than the
+# markup and escape signs, line breaks and tabs, CJK punctuation and full-width
+# forms, and the common hanzi of both scripts. Anything else (a rare hanzi, a
+# Latin-1 letter, a control character) or an ASCII sign that starts markup or
+# an escape sends the text down the slow path.
+_SAFE_ASCII = "\t\n !\"#$%'()*+,\\-./0-9:;=?@A-Z\\[\\]^_`a-z{|}~"
+
+
+@functools.cache
+def _suspicious() -> regex.Pattern[str]:
+    common = "".join(sorted(charmodel.common_chars()))
+    punctuation = "".join(sorted(charmodel.PUNCTUATION_SHARE)) + LOST_MARKER
+    safe = _SAFE_ASCII + regex.escape(punctuation + common, special_only=True) + "\uff01-\uff5e"
+    # `?` or U+FFFD directly before a non-ASCII character may be a lost GBK lead byte.
+    return regex.compile(f"[^{safe}]|\\?(?=[!->@-~]?[^\\x00-\\x7f]|[!->@-~][?\\ufffd])")
+
+
+def needs_repair(text: str) -> bool:
+    """Cheap check: does ``text`` contain anything any fixer could act on?
+
+    >>> needs_repair("推动成渝地区双城经济圈建设，2020年。")
+    False
+    >>> needs_repair("寄予厚望?!毒V要》"), needs_repair("a&amp;b"), needs_repair("ÖÐÎÄ")
+    (True, True, True)
+    """
+    return _suspicious().search(text) is not None
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers for the byte-level fixers
+# ---------------------------------------------------------------------------
+
+
+def _plausible(text: str) -> float:
+    return charmodel.score(text)
+
+
+@functools.cache
+def _ordinary_chars() -> frozenset[str]:
+    """Characters that alone never make a run suspicious: common hanzi, punctuation, full-width forms."""
+    wide = {chr(c) for c in range(0xFF01, 0xFF5F)}
+    return charmodel.common_chars() | frozenset(charmodel.PUNCTUATION_SHARE) | frozenset(wide) | {LOST_MARKER}
+
+
+def _gbk_pair(raw: bytes) -> str | None:
+    """Decode exactly one GBK double-byte character, or None.
+
+    GB18030 is used because it maps the GBK user-defined areas to the private
+    use area, as Windows code page 936 and browsers do.
+    """
+    if len(raw) != 2 or not (0x81 <= raw[0] <= 0xFE) or not (0x40 <= raw[1] <= 0xFE) or raw[1] == 0x7F:
+        return None
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+def _gbk_bytes(ch: str) -> bytes | None:
+    """The two GBK bytes of a double-byte character, or None."""
+    if ord(ch) < 0x80:
+        return None
+    try:
+        raw = ch.encode("gb18030")
+    except UnicodeEncodeError:
+        return None
+    return raw if len(raw) == 2 else None
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _best_window(gains: list[float]) -> tuple[int, int, float]:
+    """The contiguous window with the largest total gain (Kadane): (start, end, total).
+
+    >>> _best_window([-1.0, 3.0, 2.0, -9.0, 1.0])
+    (1, 3, 5.0)
+    """
+    best = (0, 0, 0.0)
+    start, total = 0, 0.0
+    for i, g in enumerate(gains):
+        if total <= 0:
+            start, total = i, 0.0
+        total += g
+        if total > best[2]:
+            best = (start, i + 1, total)
+    return best
+
+
+# ---------------------------------------------------------------------------
+# 1. GBK frame-shift
+# ---------------------------------------------------------------------------
+
+#: Evidence needed to accept a shifted reading: its characters must gain this
+#: much plausibility in total, plus this much per character replaced.
+SHIFT_GAIN_BASE = 6.0
+SHIFT_GAIN_BASE_MARKED = 2.0  # a `?` right before the run already says a byte was lost there
+SHIFT_GAIN_PER_CHAR = 2.0
+SHIFT_MIN_CHARS_UNMARKED = 3
+TAG_EVIDENCE = 0.0  # score of a run's end that a cut tag (`?/p>`) explains
+GUESS_PENALTY = -12.0  # score of a run's end whose last byte is unknown
+
+_OPENERS = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "（": "）", "【": "】", "〈": "〉"}
+_QUOTES_AND_BRACKETS = set(_OPENERS) | set(_OPENERS.values())
+# `?` and U+FFFD are where decoders put a byte pair they could not read.
+_MARKERS = "?\ufffd"
+# After a frame-shift, a byte pair may decode to a full-width form (0xA3xx) that a
+# later width-folding step turned into ASCII (！→!). Inside a run, such an ASCII
+# sign stands between two non-ASCII characters; `?` is excluded (it is a marker).
+_SHIFT_SEGMENT = regex.compile(
+    r"(?:(?<=[?\ufffd])[!->@-~](?=[^\x00-\x7f]))?[^\x00-\x7f](?:[^\x00-\x7f]|[!->@-~](?=[^\x00-\x7f]))*"
+    r"|(?<=[?\ufffd])[!->@-~](?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
+)
+_TAG_REST = regex.compile(r"/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One character of a candidate run with the two GBK bytes a decoder read for it."""
+
+    pos: int
+    char: str
+    raw: bytes
+
+
+def _units(text: str, start: int, end: int) -> Iterator[list[_Unit]]:
+    """Split a segment into runs of characters that have two-byte GBK codes."""
+    run: list[_Unit] = []
+    for pos in range(start, end):
+        ch = text[pos]
+        raw = bytes((0xA3, ord(ch) + 0x80)) if ord(ch) < 0x80 else _gbk_bytes(ch)
+        if raw is None:
+            if run:
+                yield run
+            run = []
+        else:
+            run.append(_Unit(pos, ch, raw))
+    if run:
+        yield run
+
+
+IMPLAUSIBLE_LOGPROB = -12.0  # rarer than about the 4,000th character
+VANISHED_MIN_MARGIN = 2.0  # a two-character guess must beat the next best by this much
+
+
+@functools.cache
+def _user_defined_pairs() -> tuple[bytes, ...]:
+    """GBK byte pairs in the user-defined areas, which decoders map to private use or drop."""
+    pairs = []
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            ch = _gbk_pair(bytes((lead, trail)))
+            if ch and "\ue000" <= ch <= "\uf8ff":
+                pairs.append(bytes((lead, trail)))
+    return tuple(pairs)
+
+
+def _implausible(prev: str, ch: str, nxt: str) -> bool:
+    """A rare character that forms no known pair with either neighbour.
+
+    A character merged from two by a dropped pair is a random GBK code, mostly
+    rare; about 0.3% of the characters of clean news prose also pass this test
+    (names), which is the price of marking the merged ones inside a repaired run.
+    """
+    return charmodel.logprob(ch) < IMPLAUSIBLE_LOGPROB and not _pair_bonus(prev + ch) and not _pair_bonus(ch + nxt)
+
+
+def _vanished_pair(prev: str, merged: str, nxt: str) -> str | None:
+    """The two characters a shifted pair stood for, if a dropped pair between them is likely.
+
+    In a shifted run the decoder reads (trail of char i, lead of char i+1);
+    when that pair falls in GBK's user-defined area it decodes to a private-use
+    character, which later clean-up often deletes. Re-aligning then merges the
+    lead of char i with the trail of char i+1 into one wrong character
+    (``江新`` → ``铰``). Every dropped pair is tried; a guess is kept only when
+    it forms known word pairs and clearly beats every other guess.
+
+    >>> _vanished_pair("兩", "铰", "區") is None  # 江新 and 江下 are too close to call
+    True
+    """
+    raw = _gbk_bytes(merged)
+    if raw is None:
+        return None
+    scored = []
+    for dropped in _user_defined_pairs():
+        a, b = _gbk_pair(bytes((raw[0], dropped[0]))), _gbk_pair(bytes((dropped[1], raw[1])))
+        if not a or not b:
+            continue
+        bonus = _pair_bonus(prev + a) + _pair_bonus(a + b) + _pair_bonus(b + nxt)
+        scored.append((charmodel.logprob(a) + charmodel.logprob(b) + 2 * bonus, bonus, a + b))
+    scored.sort(reverse=True)
+    if len(scored) >= 2 and scored[0][1] >= 2 * charmodel.BIGRAM_BONUS and scored[0][0] - scored[1][0] >= VANISHED_MIN_MARGIN:
+        return scored[0][2]
+    return None
+
+
+def _restore_vanished(chars: list[str], after: str, marker: str) -> str:
+    """Replace characters of a re-aligned run that a dropped pair made: a confident guess, or the marker."""
+    out = []
+    for i, ch in enumerate(chars):
+        prev = chars[i - 1] if i else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else after
+        if _implausible(prev, ch, nxt):
+            out.append(_vanished_pair(prev, ch, nxt) or marker)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pair_bonus(pair: str) -> float:
+    return charmodel.BIGRAM_BONUS if len(pair) == 2 and charmodel.bigram_count(pair) else 0.0
+
+
+def _lost_lead(trail: int, after: str) -> str | None:
+    """The character whose lead byte was lost, when its context makes it near-certain.
+
+    Only the trail byte survived. Lead 0xA1/0xA3 give CJK punctuation, and a
+    punctuation mark directly before a quote or bracket (``。”``, ``。《``) is
+    the overwhelmingly common reading; a hanzi could have any of ~90 leads.
+
+    >>> _lost_lead(0xA3, "”"), _lost_lead(0xA3, "混")
+    ('。', None)
+    """
+    if after not in _QUOTES_AND_BRACKETS and after != "":
+        return None
+    for lead in (0xA1, 0xA3):
+        ch = _gbk_pair(bytes((lead, trail)))
+        if ch in charmodel.PUNCTUATION_SHARE and ch not in _QUOTES_AND_BRACKETS:
+            return ch
+    return None
+
+
+def _dangling_lead(lead: int, before: str) -> str | None:
+    """The character whose trail byte a decoder swallowed, when the line says which.
+
+    A frame-shift ends at the first ASCII byte; if the byte before it was a
+    lead, the decoder read ``lead + ASCII`` as one bad pair and printed ``?``.
+    Lead 0xA1 is CJK punctuation; when exactly one kind of quote or bracket is
+    open in the line so far, its closing mark is the only sensible reading.
+
+    >>> _dangling_lead(0xA1, "“打造內陸開放門戶。"), _dangling_lead(0xA1, "打造。")
+    ('”', None)
+    """
+    if lead != 0xA1:
+        return None
+    line = before[before.rfind("\n") + 1 :]
+    open_kinds = [c for o, c in _OPENERS.items() if line.count(o) > line.count(c)]
+    if len(open_kinds) == 1 and _gbk_bytes(open_kinds[0])[:1] == bytes((lead,)):  # type: ignore[index]
+        return open_kinds[0]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """How a shifted run ends: the last character and how many following characters it absorbs."""
+
+    text: str
+    absorbed: int
+    score: float
+
+
+def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
+    """The end of a run whose last unit is ``last`` and whose next character is at ``nxt``."""
+    trail = last.raw[1]
+    if trail < 0x80:  # the decoder's pair was (trail of the last char, an ASCII byte)
+        return _Tail(chr(trail), 0, charmodel.logprob(chr(trail)))
+    after = text[nxt] if nxt < len(text) else ""
+    if after and "\x40" <= after <= "\x7e":  # that ASCII byte was the last char's trail
+        ch = _gbk_pair(bytes((trail, ord(after))))
+        return _Tail(ch, 1, charmodel.logprob(ch)) if ch else None
+    if after and after in _MARKERS:  # the decoder read (lead, next byte) as one bad pair
+        ch = _dangling_lead(trail, text[:nxt]) or marker
+        # It swallowed the next byte too. A tag's `<` can be told from what
+        # follows, and a cut tag is evidence of damage; a bare `?` is not.
+        if _TAG_REST.match(text, nxt + 1):
+            return _Tail(ch + "<", 1, TAG_EVIDENCE)
+        return _Tail(ch, 1, GUESS_PENALTY)
+    return None
+
+
+def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> Fix | None:
+    """Find the best frame-shifted reading of a run, or None if none is clearly better."""
+    n = len(units)
+    seen_scores = charmodel.char_scores("".join(u.char for u in units))
+    # D[i]: the character formed by unit i's second byte and unit i+1's first byte
+    shifted = [_gbk_pair(bytes((units[i].raw[1], units[i + 1].raw[0]))) for i in range(n - 1)]
+    shifted_text = "".join(ch or "\x00" for ch in shifted)
+    shifted_scores = charmodel.char_scores(shifted_text)
+    bad = float("-inf")
+    shifted_scores = [s if ch else bad for s, ch in zip(shifted_scores, shifted)]
+    seen_acc, shifted_acc = [0.0], [0.0]
+    for s in seen_scores:
+        seen_acc.append(seen_acc[-1] + s)
+    for s in shifted_scores:
+        shifted_acc.append(shifted_acc[-1] + s)
+
+    best: tuple[float, int, int, _Tail] | None = None
+    starts = [0] if marked else range(n)
+    for e in range(1, n + 1):
+        nxt = units[e].pos if e < n else units[-1].pos + 1
+        if e < n and units[e].char >= "\x80":
+            if units[e - 1].raw[1] >= 0x80:
+                continue  # a run can only end where the decoder met an ASCII byte
+        tail = _tail(text, units[e - 1], nxt, marker)
+        if tail is None:
+            continue
+        absorbed_score = sum(charmodel.char_scores(text[nxt : nxt + tail.absorbed]))
+        # pairs across the run's end: the seen last character with what follows it, the
+        # repaired one with what follows the absorbed characters
+        following = text[nxt + tail.absorbed : nxt + tail.absorbed + 1]
+        edge = _pair_bonus(tail.text[-1:] + following) - _pair_bonus(units[e - 1].char + text[nxt : nxt + 1])
+        if e >= 2 and shifted[e - 2]:
+            edge += _pair_bonus(shifted[e - 2] + tail.text[:1])  # type: ignore[operator]
+        for p in starts:
+            chars = e - p
+            if not marked and chars < SHIFT_MIN_CHARS_UNMARKED:
+                continue
+            gain = (shifted_acc[e - 1] - shifted_acc[p]) + tail.score + edge - (seen_acc[e] - seen_acc[p]) - absorbed_score
+            need = (SHIFT_GAIN_BASE_MARKED if marked else SHIFT_GAIN_BASE) + SHIFT_GAIN_PER_CHAR * chars
+            if gain >= need and (best is None or gain - need > best[0]):
+                best = (gain - need, p, e, tail)
+    if best is None:
+        return None
+    _, p, e, tail = best
+    middle = _restore_vanished(shifted[p : e - 1], tail.text[:1], marker)  # type: ignore[arg-type]
+    first = _lost_lead(units[p].raw[0], (middle + tail.text)[:1]) or marker
+    start = units[p].pos - (1 if marked and p == 0 else 0)
+    end = (units[e - 1].pos + 1) + tail.absorbed
+    return (start, end, first + middle + tail.text, "gbk_frameshift")
+
+
+def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
+    """Re-align GBK byte pairs after a lost byte.
+
+    A GBK page lost one lead byte on its way to a decoder. From there every
+    byte pair is misread — the trail of one character with the lead of the
+    next — until the next ASCII byte puts the decoder back in step. Where the
+    byte was lost a decoder printed ``?``; misread pairs that fell on full-width
+    forms (0xA3xx) were later folded to ASCII (``！``→``!``). Re-encoding the run
+    to GBK and reading it one byte later gives the text back; the character
+    whose lead was lost is restored when its context makes it certain
+    (punctuation before a quote), otherwise marked.
+
+    >>> gbk_frameshift("寄予厚望?!毒V要》")
+    [(4, 8, '。《綱', 'gbk_frameshift')]
+    >>> gbk_frameshift("運行狀態如何?推進效率怎樣?")
+    []
+    """
+    fixes: list[Fix] = []
+    ordinary = _ordinary_chars()
+    for m in _SHIFT_SEGMENT.finditer(text):
+        for units in _units(text, m.start(), m.end()):
+            first = units[0].pos
+            marked = first > 0 and text[first - 1] in _MARKERS
+            if not marked and all(u.char in ordinary or u.char < "\x80" for u in units):
+                continue  # nothing rare and no lost-byte sign: the fast way out
+            fix = _shift_repair(text, units, marked, marker)
+            if fix and (not fixes or fix[0] >= fixes[-1][1]):
+                fixes.append(fix)
+    return fixes
+
+
+# ---------------------------------------------------------------------------
+# 2. Bytes decoded with the wrong codec
+# ---------------------------------------------------------------------------
+
+MISREAD_MIN_GAIN = 8.0  # total plausibility gain a re-decoded window needs
+MISREAD_MIN_GAIN_PER_CHAR = 2.0
+MISREAD_MIN_SCORE = -9.5  # and its mean score must look like ordinary text
+
+
+@dataclass(frozen=True)
+class Misreading:
+    """Bytes in encoding ``meant`` that a decoder read as ``seen``.
+
+    Both are double-byte CJK encodings, so characters map one to one:
+    re-encode each character with ``seen``, decode with ``meant``.
+    """
+
+    rule: str
+    seen: str
+    meant: str
+
+
+BIG5_AS_GBK = Misreading("big5_as_gbk", "gb18030", "big5hkscs")
+GBK_AS_BIG5 = Misreading("gbk_as_big5", "big5hkscs", "gb18030")
+
+_NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
+
+
+def _redecode(ch: str, reading: Misreading) -> str | None:
+    try:
+        raw = ch.encode(reading.seen)
+    except UnicodeEncodeError:
+        return None
+    if len(raw) != 2:
+        return None
+    try:
+        out = raw.decode(reading.meant)
+    except UnicodeDecodeError:
+        return None
+    return out if len(out) == 1 else None
+
+
+def _accept(seen: str, repaired: str) -> bool:
+    """Whether a re-decoded run is clearly the better reading of the same bytes.
+
+    Readings of different lengths are compared by mean score, weighted by the
+    repaired length.
+    """
+    if len(repaired) < 2:
+        return False
+    repaired_score = _plausible(repaired)
+    gain = (repaired_score - _plausible(seen)) * len(repaired)
+    return gain >= max(MISREAD_MIN_GAIN, MISREAD_MIN_GAIN_PER_CHAR * len(repaired)) and repaired_score >= MISREAD_MIN_SCORE
+
+
+def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
+    """Re-decode windows of CJK text that one double-byte codec made of another's bytes.
+
+    A Big5 page read as GBK turns ``中文`` into ``いゅ``; a GBK page read as Big5
+    turns it into ``笢恅``. The characters map one to one, so each is compared
+    with its re-decoded twin, and the window where the twins are most clearly
+    better (Kadane over per-character gains) is replaced.
+
+    >>> dbcs_misreading("新聞：いゅ呼", BIG5_AS_GBK)
+    [(3, 6, '中文網', 'big5_as_gbk')]
+    >>> dbcs_misreading("新闻：笢恅厙", GBK_AS_BIG5)
+    [(3, 6, '中文网', 'gbk_as_big5')]
+    >>> dbcs_misreading("中文网页", BIG5_AS_GBK)
+    []
+    """
+    fixes: list[Fix] = []
+    ordinary = _ordinary_chars()
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        if all(ch in ordinary for ch in run):
+            continue
+        twins = [_redecode(ch, reading) for ch in run]
+        alt = "".join(t or ch for t, ch in zip(twins, run))
+        seen_scores = charmodel.char_scores(run)
+        alt_scores = charmodel.char_scores(alt)
+        gains = [a - s if t else -50.0 for a, s, t in zip(alt_scores, seen_scores, twins)]
+        start, end, gain = _best_window(gains)
+        if end > start and _accept(run[start:end], alt[start:end]):
+            fixes.append((m.start() + start, m.start() + end, alt[start:end], reading.rule))
+    return fixes
+
+
+# UTF-8 read as GBK: every three UTF-8 bytes became one and a half GBK characters.
+_UTF8_CJK = regex.compile(rb"(?:[\xe2-\xe9\xef][\x80-\xbf][\x80-\xbf])+")
+
+
+def utf8_as_gbk(text: str) -> list[Fix]:
+    """Re-decode runs that are UTF-8 bytes read as GBK (``涓枃`` for ``中文``).
+
+    Each CJK character is three UTF-8 bytes; a GBK decoder makes one and a half
+    characters of them, mostly rare ones (the leads 0xE4–0xE9 fall in GB2312
+    level 2). Re-encoding the run to GBK gives bytes that decode as valid
+    UTF-8 — a strong sign by itself, checked with the character model.
+
+    >>> utf8_as_gbk("标题：" + "中文网页".encode("utf-8").decode("gb18030") + "。")
+    [(3, 9, '中文网页', 'utf8_as_gbk')]
+    """
+    fixes: list[Fix] = []
+    ordinary = _ordinary_chars()
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        if all(ch in ordinary for ch in run):
+            continue
+        codes = [_gbk_bytes(ch) for ch in run]
+        # byte offset of every character, so byte matches map back to characters
+        offsets, raw = [], bytearray()
+        for ch, code in zip(run, codes):
+            offsets.append(len(raw))
+            raw += code if code else b"\x00"
+        offsets.append(len(raw))
+        index = {off: i for i, off in enumerate(offsets)}
+        data, first = bytes(raw), 0
+        while first < len(run):  # a misread run starts at a character boundary
+            b = _UTF8_CJK.match(data, offsets[first])
+            # Every 6 bytes both readings are at a character boundary; an odd
+            # UTF-8 character at the end shares its GBK pair with the next byte.
+            end = b.start() + (b.end() - b.start()) // 6 * 6 if b else 0
+            last = index.get(end, 0)
+            if b is None or last <= first:
+                first += 1
+                continue
+            repaired = data[b.start() : end].decode("utf-8")
+            seen = run[first:last]
+            if _accept(seen, repaired):
+                fixes.append((m.start() + first, m.start() + last, repaired, "utf8_as_gbk"))
+                first = last
+            else:
+                first += 1
+    return fixes
+
+
+# GBK read as Latin-1 / Windows-1252: each GBK byte became one Latin character.
+_CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_LATIN_RUN = regex.compile(f"(?:[\\x80-\\xff{_CP1252_HIGH}][\\x40-\\x7e\\x80-\\xff{_CP1252_HIGH}])+")
+
+
+def _latin_byte(ch: str) -> int:
+    o = ord(ch)
+    return o if o <= 0xFF else ch.encode("cp1252")[0]
+
+
+def gbk_as_latin1(text: str) -> list[Fix]:
+    """Re-decode runs that are GBK bytes read as Latin-1 or Windows-1252 (``ÖÐÎÄ`` for ``中文``).
+
+    A decoder that assumed a Western code page made one Latin character of
+    every byte. A GBK character is a lead byte 0x81–0xFE and a trail byte
+    0x40–0xFE, so the run is pairs of (high, high-or-ASCII) characters; taking
+    the bytes back and decoding them as GBK gives the text, if it reads well.
+
+    >>> gbk_as_latin1("标题：ÖÐÎÄÍøÒ³")
+    [(3, 11, '中文网页', 'gbk_as_latin1')]
+    >>> gbk_as_latin1("Müller, Straße, café")
+    []
+    """
+    fixes: list[Fix] = []
+    for m in _LATIN_RUN.finditer(text):
+        seen = m.group()
+        raw = bytes(_latin_byte(ch) for ch in seen)
+        try:
+            repaired = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            continue
+        if not any(_is_han(ch) for ch in repaired):
+            continue
+        if _accept(seen, repaired):
+            fixes.append((m.start(), m.end(), repaired, "gbk_as_latin1"))
+    return fixes
+
+
+# ---------------------------------------------------------------------------
+# 3. Unrecoverable damage
+# ---------------------------------------------------------------------------
+
+# 锟斤拷: U+FFFD U+FFFD in UTF-8 (EF BF BD EF BF BD) read as GBK. 烫/屯: the bytes
+# 0xCC / 0xCD that MSVC fills uninitialised stack / heap memory with, read as GBK.
+_JUNK = regex.compile(r"(?:锟斤拷)+锟?|烫{3,}|屯{3,}")
+_REPLACEMENT_RUN = regex.compile("\ufffd+")
+
+
+def unrecoverable(text: str) -> list[Fix]:
+    """Remove byte junk that no decoding can turn back into text.
+
+    ``锟斤拷`` is what two U+FFFD replacement characters look like after a
+    second round of UTF-8→GBK damage: the original bytes were already gone.
+    ``烫烫烫`` and ``屯屯屯`` are uninitialised memory (0xCC, 0xCD) printed as GBK.
+
+    >>> unrecoverable("标题锟斤拷锟斤拷：烫烫烫烫滚烫")
+    [(2, 8, '', 'unrecoverable'), (9, 13, '', 'unrecoverable')]
+    """
+    return [(m.start(), m.end(), "", "unrecoverable") for m in _JUNK.finditer(text)]
+
+
+def replacement_chars(text: str) -> list[Fix]:
+    """Remove U+FFFD: a decoder already threw the bytes away, nothing is left to repair.
+
+    >>> replacement_chars("中\ufffd\ufffd文")
+    [(1, 3, '', 'replacement_char')]
+    """
+    return [(m.start(), m.end(), "", "replacement_char") for m in _REPLACEMENT_RUN.finditer(text)]
+
+
+# ---------------------------------------------------------------------------
+# 4. Latin-script mojibake: ftfy, configured for CJK
+# ---------------------------------------------------------------------------
+
+#: ftfy options. Off: what would change correct Chinese text or belongs to the
+#: normalize stage (see docs/repair.md for each).
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,  # html_entities does it, with double escapes and its own edit log
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,  # ﬁ is a legitimate character; folding is normalisation
+    fix_character_width=False,  # would fold ，！（） and U+3000 to half width
+    uncurl_quotes=False,  # would turn “” and ‘’ into ASCII quotes
+    fix_line_breaks=True,
+    fix_surrogates=True,
+    remove_control_chars=True,
+    normalization=None,  # NFC rewrites CJK compatibility ideographs (U+F900–U+FAFF)
+    explain=True,
+)
+_FTFY_TRIGGER = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xa0-\xff\u0100-\u024f\u2028\u2029\ud800-\udfff\ufeff\ufffd]")
+
+
+def ftfy_fix(text: str) -> tuple[str, str]:
+    """Run ftfy to a fixed point; return the text and a rule name for what it did.
+
+    ftfy 6.3.1 is not idempotent on some inputs (``'\\x80ß\\r\\x80'`` becomes
+    ``'€ß\\n€'``, then ``'ۧ\\n€'``), so it runs until the text stops changing.
+    The rule is ``utf8_as_cp1252`` (or ``utf8_as_latin1``) when it re-decoded
+    bytes, else ``ftfy_`` and the name of its last fixer.
+
+    >>> ftfy_fix("ä¸­æ–‡ and “quotes”")
+    ('中文 and “quotes”', 'utf8_as_cp1252')
+    """
+    rule = ""
+    for _ in range(4):
+        fixed, steps = ftfy.fix_and_explain(text, config=FTFY_CONFIG)
+        if fixed == text:
+            break
+        for kind, name in steps or ():
+            if kind == "encode":
+                rule = "utf8_as_latin1" if "latin" in name else "utf8_as_cp1252"
+            elif name == "decode_inconsistent_utf8":
+                rule = "utf8_as_cp1252"
+            elif kind == "apply" and not rule.startswith("utf8"):
+                rule = f"ftfy_{name}"
+        text = fixed
+    return text, rule or "ftfy"
+
+
+# ---------------------------------------------------------------------------
+# 5. Markup and escapes
+# ---------------------------------------------------------------------------
+
+_CJK = r"\p{Han}\u3000-\u303f\uff00-\uffef“”‘’"
+# Escapes JSON or a scraper left as literal text. \n, \t and \r count only next
+# to CJK text: in code (`printf("a\n")`) they are meant.
+_UNICODE_ESCAPE = regex.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+_LINE_ESCAPE = regex.compile(f"(?<=[{_CJK}])(?:\\\\[nrt])+|(?:\\\\[nrt])+(?=[{_CJK}])")
+
+
+def literal_escapes(text: str) -> list[Fix]:
+    r"""Decode ``\uXXXX`` runs that spell CJK text, and ``\n`` / ``\t`` next to CJK text.
+
+    A page stored as JSON and pasted as text, or escaped twice, keeps its
+    escapes as characters. A ``\uXXXX`` run is decoded only when it spells
+    at least one hanzi and no control character, so ``"\u00e9"`` in code stays.
+
+    >>> literal_escapes(r"标题\u4e2d\u6587。\n第二段")
+    [(2, 14, '中文', 'literal_escape'), (15, 17, '\n', 'literal_escape')]
+    >>> literal_escapes(r'printf("a\n"); s = "\u00e9"')
+    []
+    """
+    fixes: list[Fix] = []
+    for m in _UNICODE_ESCAPE.finditer(text):
+        units = [int(m.group()[i + 2 : i + 6], 16) for i in range(0, len(m.group()), 6)]
+        decoded = "".join(map(chr, units)).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if any(_is_han(ch) for ch in decoded) and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in decoded):
+            fixes.append((m.start(), m.end(), decoded, "literal_escape"))
+    for m in _LINE_ESCAPE.finditer(text):
+        decoded = m.group().replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "")
+        fixes.append((m.start(), m.end(), decoded, "literal_escape"))
+    fixes.sort()
+    return [f for i, f in enumerate(fixes) if i == 0 or f[0] >= fixes[i - 1][1]]
+
+
+# Named, decimal and hex entities, possibly escaped again (&amp;nbsp;). A
+# semicolon is required: "AT&T" and "?a=1&b=2" are not entities.
+_ENTITY = regex.compile(r"&(?:amp;)*(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def html_entities(text: str) -> list[Fix]:
+    """Decode HTML entities, also when escaped twice or more (``&amp;nbsp;``).
+
+    A no-break space from ``&nbsp;`` becomes an ordinary space: it was layout.
+
+    >>> html_entities("中&#x6587;&amp;nbsp;A&amp;amp;B&lt;")
+    [(1, 9, '文', 'html_entity'), (9, 19, ' ', 'html_entity'), (20, 29, '&', 'html_entity'), (30, 34, '<', 'html_entity')]
+    >>> html_entities("AT&T, ?a=1&b=2, &notanentity;")
+    []
+    """
+    fixes: list[Fix] = []
+    for m in _ENTITY.finditer(text):
+        decoded = m.group()
+        while (entity := _ENTITY.fullmatch(decoded)) is not None:
+            name = entity.group()[1:]
+            if name.startswith("amp;"):
+                decoded = "&" + name[4:]
+            elif name.startswith("#"):
+                decoded = html.unescape(entity.group())
+            elif name in html.entities.html5:
+                decoded = html.entities.html5[name]
+            else:
+                break
+        if decoded == m.group() or _ENTITY.fullmatch(decoded):
+            continue  # an unknown name: leave it
+        fixes.append((m.start(), m.end(), decoded.replace("\xa0", " "), "html_entity"))
+    return fixes
+
+
+_BLOCK_TAGS = "p|div|br|li|ul|ol|tr|td|th|table|tbody|thead|h[1-6]|section|article|header|footer|blockquote|hr|dd|dt|dl"
+_INLINE_TAGS = "span|a|b|i|u|em|strong|font|img|sup|sub|small|big|center|label|iframe|nobr|wbr"
+_ATTRIBUTES = r"""(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"<>\n]*"|'[^'<>\n]*'|[^\s"'<>=`]+))?)*\s*"""
+_TAG = regex.compile(
+    rf"\h*</?(?:{_BLOCK_TAGS}|{_INLINE_TAGS}){_ATTRIBUTES}/?>\h*"
+    rf"|(?<=[{_CJK}])/(?:{_BLOCK_TAGS}|{_INLINE_TAGS})>",
+    regex.IGNORECASE,
+)
+
+
+def html_tags(text: str) -> list[Fix]:
+    """Remove stray HTML tags and tags cut in half (``/p>``) that the text extraction left.
+
+    A tag between two pieces of text in a line becomes a line break if it is
+    a block tag (``<br>``, ``</p><p>``), nothing if it is inline. Only known
+    HTML tag names count, so ``List<String>`` and ``a < b > c`` stay.
+
+    >>> html_tags("门户。”</p>")
+    [(4, 8, '', 'html_tag')]
+    >>> html_tags("第一段<br/>第二段，<b>粗</b>体")
+    [(3, 8, '\\n', 'html_tag'), (12, 15, '', 'html_tag'), (16, 20, '', 'html_tag')]
+    >>> html_tags("List<String> x; if (a < b && c > d)")
+    []
+    """
+    fixes: list[Fix] = []
+    for m in _TAG.finditer(text):
+        name = m.group().strip().lstrip("</").split(">")[0].split()[0].rstrip("/").lower()
+        inside_line = m.start() > 0 and text[m.start() - 1] != "\n" and m.end() < len(text) and text[m.end()] != "\n"
+        block = regex.fullmatch(_BLOCK_TAGS, name) is not None
+        fixes.append((m.start(), m.end(), "\n" if block and inside_line else "", "html_tag"))
+    return fixes
+
+
+# Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen,
+# bidirectional marks and embeddings, and C0/C1 controls other than \t and \n.
+_INVISIBLE = regex.compile(r"[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+# Zero-width (non-)joiners are meaningful next to emoji and in Indic/Arabic
+# scripts; next to CJK or ASCII they are debris.
+_JOINER = regex.compile(f"(?<=[{_CJK}\\x20-\\x7e]|^)[\\u200c\\u200d]+|[\\u200c\\u200d]+(?=[{_CJK}\\x20-\\x7e]|$)", regex.M)
+# No-break and typographic spaces that &nbsp; and word processors leave; the
+# ideographic space U+3000 is left to normalisation, except as indentation.
+_ODD_SPACE = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
+_INDENT = regex.compile(r"^[\u3000\u00a0]+", regex.M)
+
+
+def invisible_chars(text: str) -> list[Fix]:
+    """Remove control and zero-width characters; they carry no text and break matching.
+
+    >>> invisible_chars("中\u200b文\x07，a\u200db")
+    [(1, 2, '', 'invisible_char'), (3, 4, '', 'invisible_char'), (6, 7, '', 'invisible_char')]
+    """
+    found = [(m.start(), m.end(), "", "invisible_char") for m in _INVISIBLE.finditer(text)]
+    found += [(m.start(), m.end(), "", "invisible_char") for m in _JOINER.finditer(text)]
+    found.sort()
+    return [f for i, f in enumerate(found) if i == 0 or f[0] >= found[i - 1][1]]
+
+
+def odd_spaces(text: str) -> list[Fix]:
+    """No-break and typographic spaces become ordinary spaces; indentation with U+3000 goes.
+
+    >>> odd_spaces("\u3000\u3000正文\u00a0段落")
+    [(0, 2, '', 'indent'), (4, 5, ' ', 'odd_space')]
+    """
+    found = [(m.start(), m.end(), "", "indent") for m in _INDENT.finditer(text)]
+    taken = {i for s, e, _, _ in found for i in range(s, e)}
+    found += [(m.start(), m.end(), " ", "odd_space") for m in _ODD_SPACE.finditer(text) if m.start() not in taken]
+    return sorted(found)
+
+
+# `?` for a character the target code page lacked: only the copyright sign has
+# a context that names it (`? 2020 … 版权所有`).
+_LOST_COPYRIGHT = regex.compile(
+    r"(?<![^\s])\?(?=\s?(?:19|20)\d\d\b[^\n]*(?:版[权權](?:\([a-zāáǎà]+\))?所有|[Cc]opyright|All [Rr]ights [Rr]eserved))"
+)
+
+
+def copyright_sign(text: str) -> list[Fix]:
+    """Restore ``©`` that a GBK encoder replaced with ``?`` in a copyright line.
+
+    GBK has no ``©``; encoders print ``?`` instead. The bytes say nothing, but
+    ``? 2020 … 版權所有`` has one reading: this is an inference from context,
+    logged under its own rule name.
+
+    >>> copyright_sign("? 2020 重慶兩江新區 版權所有")
+    [(0, 1, '©', 'copyright_sign')]
+    >>> copyright_sign("如何? 2020年的目标")
+    []
+    """
+    return [(m.start(), m.end(), "©", "copyright_sign") for m in _LOST_COPYRIGHT.finditer(text)]
+
+
+# ---------------------------------------------------------------------------
+# The stage
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Repair encoding damage, markup and escapes; never touch clean text.
+
+    ``lost_marker``   what stands where a character certainly was but its
+                      bytes are gone ("" removes it; the edit log keeps it).
+    ``byte_repairs``  the byte-level CJK fixers (frame-shift, UTF-8/GBK,
+                      GBK/Latin-1, Big5/GBK).
+    ``latin_mojibake`` ftfy for UTF-8 read as Windows-1252/Latin-1.
+    ``markup``        entities, tags, literal escapes.
+    ``copyright``     restore ``©`` lost as ``?`` in copyright lines.
+    """
+
+    name: ClassVar[str] = "repair"
+    lost_marker: str = LOST_MARKER
+    byte_repairs: bool = True
+    latin_mojibake: bool = True
+    markup: bool = True
+    copyright: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lost_marker and (len(self.lost_marker) > 1 or self.lost_marker in _MARKERS or self.lost_marker < "\x80"):
+            raise ValueError(f"lost_marker must be one non-ASCII character other than U+FFFD, or empty, not {self.lost_marker!r}")
+
+    def fixers(self) -> list[Callable[[str], list[Fix]]]:
+        """The span fixers this configuration runs, in order (ftfy runs after the byte fixers)."""
+        steps: list[Callable[[str], list[Fix]]] = [unrecoverable]
+        if self.byte_repairs:
+            steps += [
+                functools.partial(gbk_frameshift, marker=self.lost_marker),
+                utf8_as_gbk,
+                gbk_as_latin1,
+                functools.partial(dbcs_misreading, reading=BIG5_AS_GBK),
+                functools.partial(dbcs_misreading, reading=GBK_AS_BIG5),
+            ]
+        return steps
+
+    def cleanup(self) -> list[Callable[[str], list[Fix]]]:
+        steps: list[Callable[[str], list[Fix]]] = []
+        if self.markup:
+            steps += [literal_escapes, html_entities, html_tags]
+        if self.copyright:
+            steps.append(copyright_sign)
+        return steps + [replacement_chars, invisible_chars, odd_spaces]
+
+    def apply(self, doc: Document) -> Document:
+        # Repairs can uncover more damage (an entity that spells a tag), so the
+        # slow path runs until nothing changes; clean text leaves at once.
+        for _ in range(3):
+            if not needs_repair(doc.text) or not self._round(doc):
+                break
+        return doc
+
+    def _round(self, doc: Document) -> int:
+        changed = 0
+        for fixer in self.fixers():
+            changed += doc.replace(fixer(doc.text), self.name)
+        if self.latin_mojibake and _FTFY_TRIGGER.search(doc.text):
+            fixed, rule = ftfy_fix(doc.text)
+            changed += doc.rewrite(fixed, self.name, rule)
+        for fixer in self.cleanup():
+            changed += doc.replace(fixer(doc.text), self.name)
+        return changed
