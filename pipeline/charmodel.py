@@ -74,10 +74,11 @@ class CharModel:
         return OTHER_LOGPROB
 
     def char_scores(self, text: str) -> list[float]:
-        scores = [self.logprob(ch) for ch in text]
+        known = self.logprobs
+        scores = [known[ch] if ch in known else self.logprob(ch) for ch in text]
         pairs = self.bigrams
-        for i in range(len(text) - 1):
-            if text[i : i + 2] in pairs:
+        for i, pair in enumerate(map(str.__add__, text, text[1:])):
+            if pair in pairs:
                 scores[i] += BIGRAM_BONUS
                 scores[i + 1] += BIGRAM_BONUS
         return scores

@@ -25,6 +25,7 @@ suspicious, and the stage returns the document untouched.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import html.entities
@@ -32,6 +33,8 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
+
+import re
 
 import ftfy
 import regex
@@ -48,32 +51,132 @@ LOST_MARKER = "〓"
 # The fast path
 # ---------------------------------------------------------------------------
 
-# Characters that never need a closer look: printable ASCII other than the
-# markup and escape signs, line breaks and tabs, CJK punctuation and full-width
-# forms, and the common hanzi of both scripts. Anything else (a rare hanzi, a
-# Latin-1 letter, a control character) or an ASCII sign that starts markup or
-# an escape sends the text down the slow path.
+# Tier 1, one regex over the whole text. Characters that never need a closer
+# look: printable ASCII other than the markup and escape signs, line breaks and
+# tabs, CJK punctuation and full-width forms, and the hanzi that make up 99% of
+# text in either script. Anything else — a rarer hanzi, a Latin-1 letter, a
+# control character, `&<>\\`, a `?` right before CJK text, byte junk — is a match.
 _SAFE_ASCII = "\t\n !\"#$%'()*+,\\-./0-9:;=?@A-Z\\[\\]^_`a-z{|}~"
+COMMON_SHARE = 0.99  # the frequency mass of the hanzi treated as ordinary (about 4,500 characters)
+
+# Tier 2, for a match that is a rare CJK character: real text has rare
+# characters (names), but around them it reads normally; mojibake reads badly
+# all around. The window is the character and three on each side.
+SUSPECT_WINDOW = 3
+SUSPECT_MEAN = -8.0  # mean charmodel score below which a window looks garbled
 
 
 @functools.cache
-def _suspicious() -> regex.Pattern[str]:
-    common = "".join(sorted(charmodel.common_chars()))
-    punctuation = "".join(sorted(charmodel.PUNCTUATION_SHARE)) + LOST_MARKER
-    safe = _SAFE_ASCII + regex.escape(punctuation + common, special_only=True) + "\uff01-\uff5e"
-    # `?` or U+FFFD directly before a non-ASCII character may be a lost GBK lead byte.
-    return regex.compile(f"[^{safe}]|\\?(?=[!->@-~]?[^\\x00-\\x7f]|[!->@-~][?\\ufffd])")
+def _ordinary_chars() -> frozenset[str]:
+    """Characters that alone never make a run suspicious: common hanzi, punctuation, full-width forms."""
+    wide = {chr(c) for c in range(0xFF01, 0xFF5F)}
+    common = charmodel.common_chars(COMMON_SHARE)
+    return common | frozenset(charmodel.PUNCTUATION_SHARE) | frozenset(wide) | {LOST_MARKER}
+
+
+@functools.cache
+def _unusual() -> re.Pattern[str]:
+    # the stdlib engine: with a class of 4,500 characters it is ~100x faster than `regex`
+    return re.compile(f"[^{_SAFE_ASCII}{re.escape(''.join(sorted(_ordinary_chars())))}]")
+
+
+# Signs made of ordinary characters, each behind a substring test that is cheaper than a regex.
+_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("?", re.compile(r"[?\ufffd](?=[!->@-~]?[^\x00-\x7f]|[!->@-~][?\ufffd])")),  # a lost GBK lead byte
+    ("锟斤拷", re.compile("锟斤拷")),
+    ("烫烫烫", re.compile("烫烫烫")),
+    ("屯屯屯", re.compile("屯屯屯")),
+    ("\u3000", re.compile(r"^\u3000", re.M)),  # indentation
+)
+
+
+def _garbled_at(text: str, i: int) -> bool:
+    """Whether the few characters around position ``i`` read like mojibake rather than text.
+
+    >>> _garbled_at("期侨务工作鐨勬柊局面", 5), _garbled_at("尼泊尔首相德乌帕", 6)
+    (True, False)
+    """
+    window = text[max(0, i - SUSPECT_WINDOW) : i + SUSPECT_WINDOW + 1]
+    return charmodel.score(window) < SUSPECT_MEAN
+
+
+def _is_cjk_like(ch: str) -> bool:
+    """A rare CJK character, kana, an emoji: unusual only if its neighbourhood is too."""
+    return ord(ch) >= 0x2E80 and not ("\ue000" <= ch <= "\uf8ff" or "\ufe00" <= ch <= "\uffff")
 
 
 def needs_repair(text: str) -> bool:
     """Cheap check: does ``text`` contain anything any fixer could act on?
 
-    >>> needs_repair("推动成渝地区双城经济圈建设，2020年。")
+    Most clean documents contain no match of the tier-1 regex at all; the
+    others contain a few rare characters in ordinary context.
+
+    >>> needs_repair("推动成渝地区双城经济圈建设，2020年。尼泊尔首相德乌帕")
     False
-    >>> needs_repair("寄予厚望?!毒V要》"), needs_repair("a&amp;b"), needs_repair("ÖÐÎÄ")
-    (True, True, True)
+    >>> needs_repair("寄予厚望?!毒V要》"), needs_repair("a&amp;b"), needs_repair("ÖÐÎÄ"), needs_repair("鐨勬柊")
+    (True, True, True, True)
     """
-    return _suspicious().search(text) is not None
+    survey = _survey(text)
+    if survey.spots or survey.markers or survey.other:
+        return True
+    return any(key in text and pattern.search(text) for key, pattern in _SIGNS[1:])
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """Where a text may be damaged: spots (unusual characters in garbled context),
+    lost-byte signs, and the lines holding either."""
+
+    spots: tuple[int, ...]
+    markers: tuple[int, ...]
+    lines: tuple[tuple[int, int], ...]
+    other: bool  # an unusual character that is not CJK (Latin-1, a control, `&`)
+
+    def spots_in(self, start: int, end: int) -> tuple[int, ...]:
+        return self.spots[bisect.bisect_left(self.spots, start) : bisect.bisect_left(self.spots, end)]
+
+    def segments(self, pattern: regex.Pattern[str], text: str) -> Iterator[regex.Match[str]]:
+        """Matches of ``pattern`` in the surveyed lines only."""
+        for start, end in self.lines:
+            yield from pattern.finditer(text, start, end)
+
+
+_LOST_BYTE = _SIGNS[0][1]
+
+
+@functools.lru_cache(maxsize=8)  # every byte-level fixer of a round surveys the same text
+def _survey(text: str) -> _Survey:
+    spots, other = [], False
+    for m in _unusual().finditer(text):
+        if _is_cjk_like(m.group()):
+            if _garbled_at(text, m.start()):
+                spots.append(m.start())
+        else:
+            other = True
+    markers = tuple(m.start() for m in _LOST_BYTE.finditer(text)) if "?" in text or "\ufffd" in text else ()
+    lines = sorted({(text.rfind("\n", 0, i) + 1, _line_end(text, i)) for i in (*spots, *markers)})
+    return _Survey(tuple(spots), markers, tuple(lines), other)
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+LOCAL_REACH = 6  # characters on each side of a spot for the quick look at another reading
+
+
+LOCAL_MIN_GAIN = 8.0  # a rare name read another way gains less; a garbled stretch far more
+
+
+def _reads_better(seen: str, alt: str) -> bool:
+    """Quick look: is another reading of some of the characters around a spot any better?
+
+    ``alt`` is aligned with ``seen`` character by character (``\\x00`` where
+    there is no reading); some stretch of it must gain plausibility.
+    """
+    gains = [a - b for a, b in zip(charmodel.char_scores(alt), charmodel.char_scores(seen))]
+    return _best_window(gains)[2] >= LOCAL_MIN_GAIN
 
 
 # ---------------------------------------------------------------------------
@@ -85,13 +188,7 @@ def _plausible(text: str) -> float:
     return charmodel.score(text)
 
 
-@functools.cache
-def _ordinary_chars() -> frozenset[str]:
-    """Characters that alone never make a run suspicious: common hanzi, punctuation, full-width forms."""
-    wide = {chr(c) for c in range(0xFF01, 0xFF5F)}
-    return charmodel.common_chars() | frozenset(charmodel.PUNCTUATION_SHARE) | frozenset(wide) | {LOST_MARKER}
-
-
+@functools.lru_cache(maxsize=1 << 16)
 def _gbk_pair(raw: bytes) -> str | None:
     """Decode exactly one GBK double-byte character, or None.
 
@@ -106,6 +203,7 @@ def _gbk_pair(raw: bytes) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _gbk_bytes(ch: str) -> bytes | None:
     """The two GBK bytes of a double-byte character, or None."""
     if ord(ch) < 0x80:
@@ -329,6 +427,16 @@ def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
     return None
 
 
+def _shift_reads_better(text: str, start: int, end: int, spot: int) -> bool:
+    """Quick look around a spot in a segment: does reading the bytes one later help at all?"""
+    lo, hi = max(start, spot - LOCAL_REACH), min(end, spot + LOCAL_REACH + 1)
+    for window in _units(text, lo, hi):
+        if window[0].pos <= spot <= window[-1].pos:
+            alt = "".join(_gbk_pair(bytes((a.raw[1], b.raw[0]))) or "\x00" for a, b in zip(window, window[1:]))
+            return _reads_better("".join(u.char for u in window[:-1]), alt)
+    return False
+
+
 def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> Fix | None:
     """Find the best frame-shifted reading of a run, or None if none is clearly better."""
     n = len(units)
@@ -398,13 +506,16 @@ def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
-    ordinary = _ordinary_chars()
-    for m in _SHIFT_SEGMENT.finditer(text):
+    survey = _survey(text)
+    for m in survey.segments(_SHIFT_SEGMENT, text):
+        spots = [i for i in survey.spots_in(m.start(), m.end()) if _shift_reads_better(text, m.start(), m.end(), i)]
+        if not spots and not (m.start() > 0 and text[m.start() - 1] in _MARKERS):
+            continue  # nothing garbled and no lost-byte sign: the fast way out
         for units in _units(text, m.start(), m.end()):
             first = units[0].pos
             marked = first > 0 and text[first - 1] in _MARKERS
-            if not marked and all(u.char in ordinary or u.char < "\x80" for u in units):
-                continue  # nothing rare and no lost-byte sign: the fast way out
+            if not marked and not any(first <= i <= units[-1].pos for i in spots):
+                continue
             fix = _shift_repair(text, units, marked, marker)
             if fix and (not fixes or fix[0] >= fixes[-1][1]):
                 fixes.append(fix)
@@ -439,6 +550,7 @@ GBK_AS_BIG5 = Misreading("gbk_as_big5", "big5hkscs", "gb18030")
 _NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _redecode(ch: str, reading: Misreading) -> str | None:
     try:
         raw = ch.encode(reading.seen)
@@ -482,11 +594,15 @@ def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
-    ordinary = _ordinary_chars()
-    for m in _NON_ASCII_RUN.finditer(text):
+    survey = _survey(text)
+    for m in survey.segments(_NON_ASCII_RUN, text):
         run = m.group()
-        if all(ch in ordinary for ch in run):
-            continue
+        for spot in survey.spots_in(m.start(), m.end()):
+            near = text[max(m.start(), spot - LOCAL_REACH) : min(m.end(), spot + LOCAL_REACH + 1)]
+            if _reads_better(near, "".join(_redecode(ch, reading) or "\x00" for ch in near)):
+                break
+        else:
+            continue  # no spot where the other reading looks any better
         twins = [_redecode(ch, reading) for ch in run]
         alt = "".join(t or ch for t, ch in zip(twins, run))
         seen_scores = charmodel.char_scores(run)
@@ -514,11 +630,15 @@ def utf8_as_gbk(text: str) -> list[Fix]:
     [(3, 9, '中文网页', 'utf8_as_gbk')]
     """
     fixes: list[Fix] = []
-    ordinary = _ordinary_chars()
-    for m in _NON_ASCII_RUN.finditer(text):
+    survey = _survey(text)
+    for m in survey.segments(_NON_ASCII_RUN, text):
         run = m.group()
-        if all(ch in ordinary for ch in run):
-            continue
+        for spot in survey.spots_in(m.start(), m.end()):
+            near = text[max(m.start(), spot - LOCAL_REACH) : min(m.end(), spot + LOCAL_REACH + 1)]
+            if _UTF8_CJK.search(b"".join(_gbk_bytes(ch) or b"\x00" for ch in near)):
+                break
+        else:
+            continue  # no spot whose bytes look like UTF-8
         codes = [_gbk_bytes(ch) for ch in run]
         # byte offset of every character, so byte matches map back to characters
         offsets, raw = [], bytearray()
@@ -549,6 +669,7 @@ def utf8_as_gbk(text: str) -> list[Fix]:
 
 # GBK read as Latin-1 / Windows-1252: each GBK byte became one Latin character.
 _CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_LATIN_SIGN = re.compile("[\x80-\xff€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ]")  # not only “”‘’…—, common in Chinese
 _LATIN_RUN = regex.compile(f"(?:[\\x80-\\xff{_CP1252_HIGH}][\\x40-\\x7e\\x80-\\xff{_CP1252_HIGH}])+")
 
 
@@ -571,6 +692,8 @@ def gbk_as_latin1(text: str) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
+    if not _LATIN_SIGN.search(text):
+        return fixes
     for m in _LATIN_RUN.finditer(text):
         seen = m.group()
         raw = bytes(_latin_byte(ch) for ch in seen)
@@ -605,6 +728,8 @@ def unrecoverable(text: str) -> list[Fix]:
     >>> unrecoverable("标题锟斤拷锟斤拷：烫烫烫烫滚烫")
     [(2, 8, '', 'unrecoverable'), (9, 13, '', 'unrecoverable')]
     """
+    if "锟斤拷" not in text and "烫烫烫" not in text and "屯屯屯" not in text:
+        return []
     return [(m.start(), m.end(), "", "unrecoverable") for m in _JUNK.finditer(text)]
 
 
@@ -614,6 +739,8 @@ def replacement_chars(text: str) -> list[Fix]:
     >>> replacement_chars("中\ufffd\ufffd文")
     [(1, 3, '', 'replacement_char')]
     """
+    if "\ufffd" not in text:
+        return []
     return [(m.start(), m.end(), "", "replacement_char") for m in _REPLACEMENT_RUN.finditer(text)]
 
 
@@ -640,7 +767,12 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     normalization=None,  # NFC rewrites CJK compatibility ideographs (U+F900–U+FAFF)
     explain=True,
 )
-_FTFY_TRIGGER = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xa0-\xff\u0100-\u024f\u2028\u2029\ud800-\udfff\ufeff\ufffd]")
+# What ftfy could act on: control characters, separators, surrogates, and the
+# start of UTF-8 read as Windows-1252 (a lead Â–ô before a continuation byte's
+# character). A lone `·` or `é` in clean text does not wake it.
+_FTFY_TRIGGER = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff]|[\xc2-\xf4][ \x80-\xbf" + _CP1252_HIGH + "]"
+)
 
 
 def ftfy_fix(text: str) -> tuple[str, str]:
@@ -694,6 +826,8 @@ def literal_escapes(text: str) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
+    if "\\" not in text:
+        return fixes
     for m in _UNICODE_ESCAPE.finditer(text):
         units = [int(m.group()[i + 2 : i + 6], 16) for i in range(0, len(m.group()), 6)]
         decoded = "".join(map(chr, units)).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -722,6 +856,8 @@ def html_entities(text: str) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
+    if "&" not in text:
+        return fixes
     for m in _ENTITY.finditer(text):
         decoded = m.group()
         while (entity := _ENTITY.fullmatch(decoded)) is not None:
@@ -765,6 +901,8 @@ def html_tags(text: str) -> list[Fix]:
     []
     """
     fixes: list[Fix] = []
+    if ">" not in text:
+        return fixes
     for m in _TAG.finditer(text):
         name = m.group().strip().lstrip("</").split(">")[0].split()[0].rstrip("/").lower()
         inside_line = m.start() > 0 and text[m.start() - 1] != "\n" and m.end() < len(text) and text[m.end()] != "\n"
@@ -775,6 +913,7 @@ def html_tags(text: str) -> list[Fix]:
 
 # Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen,
 # bidirectional marks and embeddings, and C0/C1 controls other than \t and \n.
+_INVISIBLE_SIGN = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INVISIBLE = regex.compile(r"[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]+")
 # Zero-width (non-)joiners are meaningful next to emoji and in Indic/Arabic
 # scripts; next to CJK or ASCII they are debris.
@@ -782,6 +921,7 @@ _JOINER = regex.compile(f"(?<=[{_CJK}\\x20-\\x7e]|^)[\\u200c\\u200d]+|[\\u200c\\
 # No-break and typographic spaces that &nbsp; and word processors leave; the
 # ideographic space U+3000 is left to normalisation, except as indentation.
 _ODD_SPACE = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
+_SPACE_SIGN = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INDENT = regex.compile(r"^[\u3000\u00a0]+", regex.M)
 
 
@@ -791,6 +931,8 @@ def invisible_chars(text: str) -> list[Fix]:
     >>> invisible_chars("中\u200b文\x07，a\u200db")
     [(1, 2, '', 'invisible_char'), (3, 4, '', 'invisible_char'), (6, 7, '', 'invisible_char')]
     """
+    if not _INVISIBLE_SIGN.search(text):
+        return []
     found = [(m.start(), m.end(), "", "invisible_char") for m in _INVISIBLE.finditer(text)]
     found += [(m.start(), m.end(), "", "invisible_char") for m in _JOINER.finditer(text)]
     found.sort()
@@ -803,6 +945,8 @@ def odd_spaces(text: str) -> list[Fix]:
     >>> odd_spaces("\u3000\u3000正文\u00a0段落")
     [(0, 2, '', 'indent'), (4, 5, ' ', 'odd_space')]
     """
+    if not _SPACE_SIGN.search(text):
+        return []
     found = [(m.start(), m.end(), "", "indent") for m in _INDENT.finditer(text)]
     taken = {i for s, e, _, _ in found for i in range(s, e)}
     found += [(m.start(), m.end(), " ", "odd_space") for m in _ODD_SPACE.finditer(text) if m.start() not in taken]
@@ -828,6 +972,8 @@ def copyright_sign(text: str) -> list[Fix]:
     >>> copyright_sign("如何? 2020年的目标")
     []
     """
+    if "?" not in text:
+        return []
     return [(m.start(), m.end(), "©", "copyright_sign") for m in _LOST_COPYRIGHT.finditer(text)]
 
 
