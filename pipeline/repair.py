@@ -101,8 +101,8 @@ def _garbled_at(text: str, i: int) -> bool:
 
 
 def _is_cjk_like(ch: str) -> bool:
-    """A rare CJK character, kana, an emoji: unusual only if its neighbourhood is too."""
-    return ord(ch) >= 0x2E80 and not ("\ue000" <= ch <= "\uf8ff" or "\ufe00" <= ch <= "\uffff")
+    """A rare CJK character, kana, private use, an emoji: unusual only if its neighbourhood is too."""
+    return ord(ch) >= 0x2E80 and not ("\ufe00" <= ch <= "\uffff")
 
 
 def needs_repair(text: str) -> bool:
@@ -330,21 +330,41 @@ def _vanished_pair(prev: str, merged: str, nxt: str) -> str | None:
     raw = _gbk_bytes(merged)
     if raw is None:
         return None
-    scored = []
+    guesses = []
     for dropped in _user_defined_pairs():
         a, b = _gbk_pair(bytes((raw[0], dropped[0]))), _gbk_pair(bytes((dropped[1], raw[1])))
-        if not a or not b:
-            continue
-        bonus = _pair_bonus(prev + a) + _pair_bonus(a + b) + _pair_bonus(b + nxt)
-        scored.append((charmodel.logprob(a) + charmodel.logprob(b) + 2 * bonus, bonus, a + b))
+        if a and b:
+            guesses.append(a + b)
+    return _confident_guess(prev, guesses, nxt, min_pairs=2)
+
+
+def _confident_guess(prev: str, guesses: list[str], nxt: str, min_pairs: int) -> str | None:
+    """The guess that reads best between ``prev`` and ``nxt``, if it forms known word pairs and clearly wins.
+
+    Each guess is scored by its characters' frequencies and, twice over, by the
+    known in-word pairs it forms; the best must form ``min_pairs`` pairs and
+    beat the next best by :data:`VANISHED_MIN_MARGIN`.
+
+    >>> _confident_guess("目", ["前", "钱", "潜"], "为", min_pairs=1)
+    '前'
+    """
+    scored = []
+    for guess in guesses:
+        context = prev + guess + nxt
+        pairs = sum(1 for i in range(len(context) - 1) if _pair_bonus(context[i : i + 2]))
+        scored.append((sum(map(charmodel.logprob, guess)) + 2 * charmodel.BIGRAM_BONUS * pairs, pairs, guess))
     scored.sort(reverse=True)
-    if len(scored) >= 2 and scored[0][1] >= 2 * charmodel.BIGRAM_BONUS and scored[0][0] - scored[1][0] >= VANISHED_MIN_MARGIN:
-        return scored[0][2]
-    return None
+    if not scored or scored[0][1] < min_pairs:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < VANISHED_MIN_MARGIN:
+        return None
+    return scored[0][2]
 
 
 def _restore_vanished(chars: list[str], after: str, marker: str) -> str:
     """Replace characters of a re-aligned run that a dropped pair made: a confident guess, or the marker."""
+    if any("\ue000" <= ch <= "\uf8ff" for ch in chars):
+        return "".join(chars)  # this decoder kept user-defined pairs (as private use): none was dropped
     out = []
     for i, ch in enumerate(chars):
         prev = chars[i - 1] if i else ""
@@ -360,35 +380,40 @@ def _pair_bonus(pair: str) -> float:
     return charmodel.BIGRAM_BONUS if len(pair) == 2 and charmodel.bigram_count(pair) else 0.0
 
 
-def _lost_lead(trail: int, after: str) -> str | None:
+def _lost_lead(trail: int, before: str, after: str) -> str | None:
     """The character whose lead byte was lost, when its context makes it near-certain.
 
     Only the trail byte survived. Lead 0xA1/0xA3 give CJK punctuation, and a
     punctuation mark directly before a quote or bracket (``。”``, ``。《``) is
-    the overwhelmingly common reading; a hanzi could have any of ~90 leads.
+    the overwhelmingly common reading. Otherwise the ~90 hanzi with that trail
+    are tried, and one is kept only if it forms a known word pair with a
+    neighbour and clearly beats the others (``目?为止`` → ``目前为止``).
 
-    >>> _lost_lead(0xA3, "”"), _lost_lead(0xA3, "混")
-    ('。', None)
+    >>> _lost_lead(0xA3, "望", "”"), _lost_lead(0xA3, "數", "混"), _lost_lead(0xB0, "目", "为")
+    ('。', None, '前')
     """
-    if after not in _QUOTES_AND_BRACKETS and after != "":
-        return None
-    for lead in (0xA1, 0xA3):
-        ch = _gbk_pair(bytes((lead, trail)))
-        if ch in charmodel.PUNCTUATION_SHARE and ch not in _QUOTES_AND_BRACKETS:
-            return ch
-    return None
+    candidates = [_gbk_pair(bytes((lead, trail))) for lead in range(0x81, 0xFF)]
+    if after in _QUOTES_AND_BRACKETS or after == "":
+        for ch in candidates[0xA1 - 0x81], candidates[0xA3 - 0x81]:
+            if ch in charmodel.PUNCTUATION_SHARE and ch not in _QUOTES_AND_BRACKETS:
+                return ch
+    hanzi = [ch for ch in candidates if ch and _is_han(ch)]
+    return _confident_guess(before[-1:], hanzi, after, min_pairs=1)
 
 
-def _dangling_lead(lead: int, before: str) -> str | None:
+def _dangling_lead(lead: int, before: str, line_end: bool) -> str | None:
     """The character whose trail byte a decoder swallowed, when the line says which.
 
     A frame-shift ends at the first ASCII byte; if the byte before it was a
     lead, the decoder read ``lead + ASCII`` as one bad pair and printed ``?``.
-    Lead 0xA1 is CJK punctuation; when exactly one kind of quote or bracket is
-    open in the line so far, its closing mark is the only sensible reading.
+    Lead 0xA1 is CJK punctuation: when exactly one kind of quote or bracket is
+    open in the line so far, its closing mark is the only sensible reading;
+    at the end of a line with nothing open, the full stop is.
 
-    >>> _dangling_lead(0xA1, "“打造內陸開放門戶。"), _dangling_lead(0xA1, "打造。")
+    >>> _dangling_lead(0xA1, "“打造內陸開放門戶。", False), _dangling_lead(0xA1, "打造", False)
     ('”', None)
+    >>> _dangling_lead(0xA1, "打造", True), _dangling_lead(0xB0, "打造", True)
+    ('。', None)
     """
     if lead != 0xA1:
         return None
@@ -396,7 +421,7 @@ def _dangling_lead(lead: int, before: str) -> str | None:
     open_kinds = [c for o, c in _OPENERS.items() if line.count(o) > line.count(c)]
     if len(open_kinds) == 1 and _gbk_bytes(open_kinds[0])[:1] == bytes((lead,)):  # type: ignore[index]
         return open_kinds[0]
-    return None
+    return "。" if line_end and not open_kinds else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,7 +443,7 @@ def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
         ch = _gbk_pair(bytes((trail, ord(after))))
         return _Tail(ch, 1, charmodel.logprob(ch)) if ch else None
     if after and after in _MARKERS:  # the decoder read (lead, next byte) as one bad pair
-        ch = _dangling_lead(trail, text[:nxt]) or marker
+        ch = _dangling_lead(trail, text[:nxt], text[nxt + 1 : nxt + 2] in ("", "\n")) or marker
         # It swallowed the next byte too. A tag's `<` can be told from what
         # follows, and a cut tag is evidence of damage; a bare `?` is not.
         if _TAG_REST.match(text, nxt + 1):
@@ -482,8 +507,8 @@ def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> F
         return None
     _, p, e, tail = best
     middle = _restore_vanished(shifted[p : e - 1], tail.text[:1], marker)  # type: ignore[arg-type]
-    first = _lost_lead(units[p].raw[0], (middle + tail.text)[:1]) or marker
     start = units[p].pos - (1 if marked and p == 0 else 0)
+    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + tail.text)[:1]) or marker
     end = (units[e - 1].pos + 1) + tail.absorbed
     return (start, end, first + middle + tail.text, "gbk_frameshift")
 
@@ -607,11 +632,38 @@ def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
         alt = "".join(t or ch for t, ch in zip(twins, run))
         seen_scores = charmodel.char_scores(run)
         alt_scores = charmodel.char_scores(alt)
-        gains = [a - s if t else -50.0 for a, s, t in zip(alt_scores, seen_scores, twins)]
-        start, end, gain = _best_window(gains)
-        if end > start and _accept(run[start:end], alt[start:end]):
+        gains = [a - s if t else NO_READING for a, s, t in zip(alt_scores, seen_scores, twins)]
+        for start, end in _windows(gains, run, alt):
             fixes.append((m.start() + start, m.start() + end, alt[start:end], reading.rule))
     return fixes
+
+
+NO_READING = -50.0  # gain of a character the other codec cannot read: it cannot be part of a misreading
+EDGE_TOLERANCE = -1.0  # a character next to a misread window is taken along unless it reads worse than this
+
+
+def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
+    """Every stretch where ``alt`` is clearly the better reading of ``seen`` (character-aligned).
+
+    The best window (Kadane) is taken if it passes :func:`_accept`, widened
+    over neighbours that read about as well either way (a common character
+    whose misreading is also common: ``葫`` for ``綵``), and the search goes
+    on left and right of it.
+
+    >>> _windows([-9.0, 5.0, 6.0, -1.0, -9.0], "a婖俶樓z", "a造性加z")
+    [(1, 4)]
+    """
+    start, end, _ = _best_window(gains)
+    if end <= start or not _accept(seen[start:end], alt[start:end]):
+        return []
+    ordinary = _ordinary_chars()
+    while start > 0 and gains[start - 1] >= EDGE_TOLERANCE and alt[start - 1] in ordinary:
+        start -= 1
+    while end < len(gains) and gains[end] >= EDGE_TOLERANCE and alt[end] in ordinary:
+        end += 1
+    left = _windows(gains[:start], seen[:start], alt[:start])
+    right = [(s + end, e + end) for s, e in _windows(gains[end:], seen[end:], alt[end:])]
+    return left + [(start, end)] + right
 
 
 # UTF-8 read as GBK: every three UTF-8 bytes became one and a half GBK characters.
@@ -706,6 +758,37 @@ def gbk_as_latin1(text: str) -> list[Fix]:
         if _accept(seen, repaired):
             fixes.append((m.start(), m.end(), repaired, "gbk_as_latin1"))
     return fixes
+
+
+def fix_gain(text: str, fix: Fix) -> float:
+    """How much more plausible a repair makes the text around it (mean score × length).
+
+    >>> fix_gain("新聞：いゅ呼", (3, 6, "中文網", "big5_as_gbk")) > 0
+    True
+    """
+    start, end, after, _ = fix
+    before_context, after_context = text[max(0, start - 2) : start], text[end : end + 2]
+    old = charmodel.score(before_context + text[start:end] + after_context)
+    new = charmodel.score(before_context + after + after_context)
+    return (new - old) * max(len(after), 1)
+
+
+def choose(text: str, fixes: list[Fix]) -> list[Fix]:
+    """Pick non-overlapping repairs, the most plausible first.
+
+    The byte-level readings compete: the garble of one misreading can also
+    be read another way that looks better than the garble without being
+    right (a GBK-as-Big5 run read one byte later), so where candidates
+    overlap, the one that gains most wins.
+
+    >>> choose("ab", [(0, 2, "中文", "x"), (1, 2, "丁", "y")])
+    [(0, 2, '中文', 'x')]
+    """
+    taken: list[Fix] = []
+    for fix in sorted(fixes, key=lambda f: -fix_gain(text, f)):
+        if all(fix[1] <= t[0] or fix[0] >= t[1] for t in taken):
+            taken.append(fix)
+    return sorted(taken)
 
 
 # ---------------------------------------------------------------------------
@@ -1006,18 +1089,17 @@ class Repair:
         if self.lost_marker and (len(self.lost_marker) > 1 or self.lost_marker in _MARKERS or self.lost_marker < "\x80"):
             raise ValueError(f"lost_marker must be one non-ASCII character other than U+FFFD, or empty, not {self.lost_marker!r}")
 
-    def fixers(self) -> list[Callable[[str], list[Fix]]]:
-        """The span fixers this configuration runs, in order (ftfy runs after the byte fixers)."""
-        steps: list[Callable[[str], list[Fix]]] = [unrecoverable]
-        if self.byte_repairs:
-            steps += [
-                functools.partial(gbk_frameshift, marker=self.lost_marker),
-                utf8_as_gbk,
-                gbk_as_latin1,
-                functools.partial(dbcs_misreading, reading=BIG5_AS_GBK),
-                functools.partial(dbcs_misreading, reading=GBK_AS_BIG5),
-            ]
-        return steps
+    def byte_fixers(self) -> list[Callable[[str], list[Fix]]]:
+        """The byte-level readings this configuration tries; they compete (see :func:`choose`)."""
+        if not self.byte_repairs:
+            return []
+        return [
+            functools.partial(gbk_frameshift, marker=self.lost_marker),
+            utf8_as_gbk,
+            gbk_as_latin1,
+            functools.partial(dbcs_misreading, reading=BIG5_AS_GBK),
+            functools.partial(dbcs_misreading, reading=GBK_AS_BIG5),
+        ]
 
     def cleanup(self) -> list[Callable[[str], list[Fix]]]:
         steps: list[Callable[[str], list[Fix]]] = []
@@ -1036,9 +1118,8 @@ class Repair:
         return doc
 
     def _round(self, doc: Document) -> int:
-        changed = 0
-        for fixer in self.fixers():
-            changed += doc.replace(fixer(doc.text), self.name)
+        changed = doc.replace(unrecoverable(doc.text), self.name)
+        changed += doc.replace(choose(doc.text, [f for fixer in self.byte_fixers() for f in fixer(doc.text)]), self.name)
         if self.latin_mojibake and _FTFY_TRIGGER.search(doc.text):
             fixed, rule = ftfy_fix(doc.text)
             changed += doc.rewrite(fixed, self.name, rule)
