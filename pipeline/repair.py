@@ -638,6 +638,7 @@ def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
     return fixes
 
 
+SHORT_WINDOW = 3  # a window this short needs a character that almost never occurs in text
 NO_READING = -50.0  # gain of a character the other codec cannot read: it cannot be part of a misreading
 EDGE_TOLERANCE = -1.0  # a character next to a misread window is taken along unless it reads worse than this
 
@@ -656,6 +657,8 @@ def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
     start, end, _ = _best_window(gains)
     if end <= start or not _accept(seen[start:end], alt[start:end]):
         return []
+    if end - start <= SHORT_WINDOW and all(ch in charmodel.common_chars(0.999) for ch in seen[start:end]):
+        return []  # two or three real if rare characters (秸秆氨) can read as a word in the other codec
     ordinary = _ordinary_chars()
     while start > 0 and gains[start - 1] >= EDGE_TOLERANCE and alt[start - 1] in ordinary:
         start -= 1
@@ -670,16 +673,23 @@ def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
 _UTF8_CJK = regex.compile(rb"(?:[\xe2-\xe9\xef][\x80-\xbf][\x80-\xbf])+")
 
 
-def utf8_as_gbk(text: str) -> list[Fix]:
+def utf8_as_gbk(text: str, marker: str = LOST_MARKER) -> list[Fix]:
     """Re-decode runs that are UTF-8 bytes read as GBK (``涓枃`` for ``中文``).
 
     Each CJK character is three UTF-8 bytes; a GBK decoder makes one and a half
     characters of them, mostly rare ones (the leads 0xE4–0xE9 fall in GB2312
     level 2). Re-encoding the run to GBK gives bytes that decode as valid
-    UTF-8 — a strong sign by itself, checked with the character model.
+    UTF-8 — a strong sign by itself, checked with the character model. An odd
+    number of characters leaves one byte over, which the decoder paired with
+    the next byte (an ASCII letter it swallowed) or replaced by U+FFFD (the
+    character's last byte is then guessed from word pairs, or marked).
 
     >>> utf8_as_gbk("标题：" + "中文网页".encode("utf-8").decode("gb18030") + "。")
     [(3, 9, '中文网页', 'utf8_as_gbk')]
+    >>> utf8_as_gbk("标题：" + "人民日报社".encode("utf-8").decode("gb18030", "replace") + "\\n")
+    [(3, 11, '人民日报社', 'utf8_as_gbk')]
+    >>> utf8_as_gbk("标题：" + "中文网".encode("utf-8").decode("gb18030", "replace") + "\\n")
+    [(3, 8, '中文〓', 'utf8_as_gbk')]
     """
     fixes: list[Fix] = []
     survey = _survey(text)
@@ -691,7 +701,10 @@ def utf8_as_gbk(text: str) -> list[Fix]:
                 break
         else:
             continue  # no spot whose bytes look like UTF-8
-        codes = [_gbk_bytes(ch) for ch in run]
+        # Inside a run, U+FFFD can only be the byte 0x80 (a continuation byte, and
+        # the one byte GB18030 cannot start a character with); at the end it is
+        # a byte that had nothing to pair with.
+        codes = [b"\x80" if ch == "\ufffd" and i + 1 < len(run) else _gbk_bytes(ch) for i, ch in enumerate(run)]
         # byte offset of every character, so byte matches map back to characters
         offsets, raw = [], bytearray()
         for ch, code in zip(run, codes):
@@ -702,14 +715,15 @@ def utf8_as_gbk(text: str) -> list[Fix]:
         data, first = bytes(raw), 0
         while first < len(run):  # a misread run starts at a character boundary
             b = _UTF8_CJK.match(data, offsets[first])
-            # Every 6 bytes both readings are at a character boundary; an odd
-            # UTF-8 character at the end shares its GBK pair with the next byte.
-            end = b.start() + (b.end() - b.start()) // 6 * 6 if b else 0
-            last = index.get(end, 0)
-            if b is None or last <= first:
+            if b is None:
                 first += 1
                 continue
+            # the last place where both readings are at a character boundary
+            end = max(off for off in offsets if b.start() <= off <= b.end() and (off - b.start()) % 3 == 0)
+            last = index[end]
             repaired = data[b.start() : end].decode("utf-8")
+            odd, last = _odd_utf8_end(data, offsets, end, last, run, text[m.end() : m.end() + 1], marker)
+            repaired += odd
             seen = run[first:last]
             if _accept(seen, repaired):
                 fixes.append((m.start() + first, m.start() + last, repaired, "utf8_as_gbk"))
@@ -717,6 +731,39 @@ def utf8_as_gbk(text: str) -> list[Fix]:
             else:
                 first += 1
     return fixes
+
+
+def _odd_utf8_end(data: bytes, offsets: list[int], end: int, last: int, run: str, after: str, marker: str) -> tuple[str, int]:
+    """The characters of a misread run past its last even boundary, and where the run then ends.
+
+    With an odd count of UTF-8 characters, one byte is left over at the end.
+    If the decoder paired it with an ASCII byte, that pair's second byte is an
+    ASCII letter it swallowed (it comes back). If it could not pair it, it
+    printed U+FFFD: the character's last byte is lost, and is guessed from
+    its neighbours (the full stop at a line end) or marked.
+    """
+    for j in range(last, len(run)):
+        code = _gbk_bytes(run[j])
+        if code is None:
+            break
+        if code[1] < 0x80:  # (leftover byte, swallowed ASCII byte)
+            try:
+                return data[end : offsets[j] + 1].decode("utf-8") + chr(code[1]), j + 1
+            except UnicodeDecodeError:
+                break
+    if run.endswith("\ufffd") and len(run) - 1 > last:
+        rest = data[end : offsets[len(run) - 1]]
+        if len(rest) >= 2 and 0xE2 <= rest[-2] <= 0xEF and 0x80 <= rest[-1] <= 0xBF:
+            try:
+                complete = rest[:-2].decode("utf-8")
+            except UnicodeDecodeError:
+                return "", last
+            guesses = [(rest[-2:] + bytes((x,))).decode("utf-8") for x in range(0x80, 0xC0)]
+            before = (data[max(0, end - 3) : end].decode("utf-8", "ignore") + complete)[-1:]
+            if after in ("", "\n") and "。" in guesses:
+                return complete + "。", len(run)  # at the end of a line, the full stop (as in _dangling_lead)
+            return complete + (_confident_guess(before, guesses, after, min_pairs=1) or marker), len(run)
+    return "", last
 
 
 # GBK read as Latin-1 / Windows-1252: each GBK byte became one Latin character.
@@ -1095,7 +1142,7 @@ class Repair:
             return []
         return [
             functools.partial(gbk_frameshift, marker=self.lost_marker),
-            utf8_as_gbk,
+            functools.partial(utf8_as_gbk, marker=self.lost_marker),
             gbk_as_latin1,
             functools.partial(dbcs_misreading, reading=BIG5_AS_GBK),
             functools.partial(dbcs_misreading, reading=GBK_AS_BIG5),
