@@ -245,6 +245,10 @@ def _best_window(gains: list[float]) -> tuple[int, int, float]:
 SHIFT_GAIN_BASE = 6.0
 SHIFT_GAIN_BASE_MARKED = 2.0  # a `?` right before the run already says a byte was lost there
 SHIFT_GAIN_PER_CHAR = 2.0
+# Without a `?`, where the byte was lost is searched for too; a real character
+# just before the loss, read shifted, is sometimes a common one (熬 → 据), so
+# each character claimed as damaged must gain more.
+SHIFT_GAIN_PER_CHAR_UNMARKED = 4.0
 SHIFT_MIN_CHARS_UNMARKED = 3
 TAG_EVIDENCE = 0.0  # score of a run's end that a cut tag (`?/p>`) explains
 GUESS_PENALTY = -12.0  # score of a run's end whose last byte is unknown
@@ -431,6 +435,8 @@ class _Tail:
     text: str
     absorbed: int
     score: float
+    dangling: int = 0  # a lead byte whose trail the decoder swallowed: the character is decided in context
+    line_end: bool = False
 
 
 def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
@@ -443,12 +449,12 @@ def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
         ch = _gbk_pair(bytes((trail, ord(after))))
         return _Tail(ch, 1, charmodel.logprob(ch)) if ch else None
     if after and after in _MARKERS:  # the decoder read (lead, next byte) as one bad pair
-        ch = _dangling_lead(trail, text[:nxt], text[nxt + 1 : nxt + 2] in ("", "\n")) or marker
+        line_end = text[nxt + 1 : nxt + 2] in ("", "\n")
         # It swallowed the next byte too. A tag's `<` can be told from what
         # follows, and a cut tag is evidence of damage; a bare `?` is not.
         if _TAG_REST.match(text, nxt + 1):
-            return _Tail(ch + "<", 1, TAG_EVIDENCE)
-        return _Tail(ch, 1, GUESS_PENALTY)
+            return _Tail("<", 1, TAG_EVIDENCE, trail, line_end)
+        return _Tail("", 1, GUESS_PENALTY, trail, line_end)
     return None
 
 
@@ -500,7 +506,10 @@ def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> F
             if not marked and chars < SHIFT_MIN_CHARS_UNMARKED:
                 continue
             gain = (shifted_acc[e - 1] - shifted_acc[p]) + tail.score + edge - (seen_acc[e] - seen_acc[p]) - absorbed_score
-            need = (SHIFT_GAIN_BASE_MARKED if marked else SHIFT_GAIN_BASE) + SHIFT_GAIN_PER_CHAR * chars
+            if marked:
+                need = SHIFT_GAIN_BASE_MARKED + SHIFT_GAIN_PER_CHAR * chars
+            else:
+                need = SHIFT_GAIN_BASE + SHIFT_GAIN_PER_CHAR_UNMARKED * chars
             if gain >= need and (best is None or gain - need > best[0]):
                 best = (gain - need, p, e, tail)
     if best is None:
@@ -508,9 +517,13 @@ def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> F
     _, p, e, tail = best
     middle = _restore_vanished(shifted[p : e - 1], tail.text[:1], marker)  # type: ignore[arg-type]
     start = units[p].pos - (1 if marked and p == 0 else 0)
-    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + tail.text)[:1]) or marker
+    last = tail.text
+    if tail.dangling:  # which closing mark depends on the repaired line before it
+        line = text[text.rfind("\n", 0, start) + 1 : start] + middle
+        last = (_dangling_lead(tail.dangling, line, tail.line_end) or marker) + tail.text
+    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + last)[:1]) or marker
     end = (units[e - 1].pos + 1) + tail.absorbed
-    return (start, end, first + middle + tail.text, "gbk_frameshift")
+    return (start, end, first + middle + last, "gbk_frameshift")
 
 
 def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
@@ -638,9 +651,19 @@ def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
     return fixes
 
 
-SHORT_WINDOW = 3  # a window this short needs a character that almost never occurs in text
+MIN_WINDOW = 3  # whole pages or fields are misread, not two characters
+SHORT_WINDOW = 4  # a window this short needs a character that almost never occurs in text
 NO_READING = -50.0  # gain of a character the other codec cannot read: it cannot be part of a misreading
 EDGE_TOLERANCE = -1.0  # a character next to a misread window is taken along unless it reads worse than this
+
+
+def _edge_joins(pair: str, other: str) -> bool:
+    """Whether a character at a window's edge forms a known word pair in one reading (``pair``) only.
+
+    >>> _edge_joins("经济", "经挤"), _edge_joins("经济", "经营")
+    (True, False)
+    """
+    return bool(_pair_bonus(pair)) and not _pair_bonus(other)
 
 
 def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
@@ -648,22 +671,30 @@ def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
 
     The best window (Kadane) is taken if it passes :func:`_accept`, widened
     over neighbours that read about as well either way (a common character
-    whose misreading is also common: ``葫`` for ``綵``), and the search goes
-    on left and right of it.
+    whose misreading is also common and forms a word with the window only
+    in the other reading: ``葫`` for ``綵`` in ``綵球``), and the search goes on
+    left and right of it.
 
-    >>> _windows([-9.0, 5.0, 6.0, -1.0, -9.0], "a婖俶樓z", "a造性加z")
+    >>> _windows([-9.0, 5.0, 6.0, 4.0, -9.0], "a婖俶樓z", "a造性加z")
     [(1, 4)]
     """
     start, end, _ = _best_window(gains)
     if end <= start or not _accept(seen[start:end], alt[start:end]):
         return []
-    if end - start <= SHORT_WINDOW and all(ch in charmodel.common_chars(0.999) for ch in seen[start:end]):
-        return []  # two or three real if rare characters (秸秆氨) can read as a word in the other codec
-    ordinary = _ordinary_chars()
-    while start > 0 and gains[start - 1] >= EDGE_TOLERANCE and alt[start - 1] in ordinary:
+    # A real character next to the garble can read a little better the other
+    # way (拜 → 問 before 占): it stays as it is if it forms a word with the
+    # repaired text only as it is (拜占, not 問占).
+    while end - start > 1 and _edge_joins(seen[start] + alt[start + 1], alt[start : start + 2]):
+        start += 1
+    while end - start > 1 and _edge_joins(alt[end - 2] + seen[end - 1], alt[end - 2 : end]):
+        end -= 1
+    while start > 0 and gains[start - 1] >= EDGE_TOLERANCE and _edge_joins(alt[start - 1] + alt[start], seen[start - 1] + alt[start]):
         start -= 1
-    while end < len(gains) and gains[end] >= EDGE_TOLERANCE and alt[end] in ordinary:
+    while end < len(gains) and gains[end] >= EDGE_TOLERANCE and _edge_joins(alt[end - 1] + alt[end], alt[end - 1] + seen[end]):
         end += 1
+    width = end - start
+    if width < MIN_WINDOW or (width <= SHORT_WINDOW and all(ch in charmodel.common_chars(0.999) for ch in seen[start:end])):
+        return []  # a few real if rare characters (旮旯, 秸秆氨) can read as a word in the other codec
     left = _windows(gains[:start], seen[:start], alt[:start])
     right = [(s + end, e + end) for s, e in _windows(gains[end:], seen[end:], alt[end:])]
     return left + [(start, end)] + right
