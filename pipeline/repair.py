@@ -248,7 +248,7 @@ SHIFT_GAIN_PER_CHAR = 2.0
 # Without a `?`, where the byte was lost is searched for too; a real character
 # just before the loss, read shifted, is sometimes a common one (熬 → 据), so
 # each character claimed as damaged must gain more.
-SHIFT_GAIN_PER_CHAR_UNMARKED = 4.0
+SHIFT_GAIN_PER_CHAR_UNMARKED = 3.0
 SHIFT_MIN_CHARS_UNMARKED = 3
 TAG_EVIDENCE = 0.0  # score of a run's end that a cut tag (`?/p>`) explains
 GUESS_PENALTY = -12.0  # score of a run's end whose last byte is unknown
@@ -551,7 +551,8 @@ def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
             continue  # nothing garbled and no lost-byte sign: the fast way out
         for units in _units(text, m.start(), m.end()):
             first = units[0].pos
-            marked = first > 0 and text[first - 1] in _MARKERS
+            # a `?` before our own marker is not a lost byte: the marker is not decoder output
+            marked = first > 0 and text[first - 1] in _MARKERS and units[0].char != LOST_MARKER
             if not marked and not any(first <= i <= units[-1].pos for i in spots):
                 continue
             fix = _shift_repair(text, units, marked, marker)
@@ -1143,6 +1144,9 @@ def copyright_sign(text: str) -> list[Fix]:
 # ---------------------------------------------------------------------------
 
 
+MAX_ROUNDS = 6  # clean text leaves after the first check; damaged text settles in one or two rounds
+
+
 @dataclass(frozen=True)
 class Repair:
     """Repair encoding damage, markup and escapes; never touch clean text.
@@ -1190,7 +1194,7 @@ class Repair:
     def apply(self, doc: Document) -> Document:
         # Repairs can uncover more damage (an entity that spells a tag), so the
         # slow path runs until nothing changes; clean text leaves at once.
-        for _ in range(3):
+        for _ in range(MAX_ROUNDS):
             if not needs_repair(doc.text) or not self._round(doc):
                 break
         return doc
