@@ -182,7 +182,7 @@ def _unicode_escape(rng: random.Random, text: str) -> Damage | None:
 
 
 def _inline_tag(rng: random.Random) -> str:
-    return rng.choice(["<b>", "</b>", "<span class=\"x\">", "</span>", "<font color=red>", "<a href=\"/n/1.html\">"])
+    return rng.choice(["<b>", "</b>", '<span class="x">', "</span>", "<font color=red>", '<a href="/n/1.html">'])
 
 
 CLASSES: dict[str, Callable[[random.Random, str], Damage | None]] = {
@@ -196,7 +196,9 @@ CLASSES: dict[str, Callable[[random.Random, str], Damage | None]] = {
     "gbk_as_big5": misread("gbk", lambda b: b.decode("big5hkscs")),
     "html_entity": _entity,
     "literal_escape": _unicode_escape,
-    "unrecoverable": insertion(lambda r: r.choice(["锟斤拷", "锟斤拷锟斤拷", "烫烫烫烫", "屯屯屯屯屯", "\ufffd\ufffd"])),
+    "unrecoverable": insertion(
+        lambda r: r.choice(["锟斤拷", "锟斤拷锟斤拷", "烫烫烫烫", "屯屯屯屯屯", "\ufffd\ufffd"])
+    ),
     "html_tag": insertion(lambda r: r.choice(["</p>", "<br>", "<br/>", "</div>"]), at_line_end=True),
     "html_tag (inline)": insertion(_inline_tag),
     "invisible_char": insertion(lambda r: r.choice(["\u200b", "\ufeff", "\x07", "\u00ad", "\u200b\u200b"])),
@@ -231,7 +233,9 @@ def score(original: str, damage: Damage, repaired: str, tally: Tally) -> None:
     while q < limit - p and original[-1 - q] == repaired[-1 - q]:
         q += 1
     kept = set(range(p)) | set(range(len(original) - q, len(original)))
-    matcher = difflib.SequenceMatcher(None, original[p : len(original) - q], repaired[p : len(repaired) - q], autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, original[p : len(original) - q], repaired[p : len(repaired) - q], autojunk=False
+    )
     for block in matcher.get_matching_blocks():
         kept.update(range(p + block.a, p + block.a + block.size))
     span = range(damage.start, damage.end)
@@ -278,7 +282,7 @@ MIXED_FRAGMENTS = (
     "# Heading\n\n- item one\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |",
     "© 2024 Example Corp. All rights reserved. ™ ® §3.2",
     "SELECT id, name FROM users WHERE age >= 18 AND city = 'Chongqing';",
-    "git commit -m \"fix: handle \\\\n in paths\" && git push origin main",
+    'git commit -m "fix: handle \\\\n in paths" && git push origin main',
     "C:\\Users\\admin\\Documents\\report.docx was 2.4 MB.",
     "x = [1, 2, 3]; y = {'a': 1}; z = (4, 5)",
     "「引号」与『书名』，以及《纲要》和【注】都保留。",

@@ -76,7 +76,7 @@ def test_big5_read_as_gbk_is_restored(sentence: str) -> None:
 
 
 def test_utf8_read_as_cp1252_is_restored_by_ftfy() -> None:
-    damaged = bench_repair._windows_1252("中文网页".encode("utf-8"))
+    damaged = bench_repair._windows_1252("中文网页".encode())
     doc = run(f"标题：{damaged}。")
     assert doc.text == "标题：中文网页。"
     assert {e.rule for e in doc.edits} == {"utf8_as_cp1252"}
@@ -186,7 +186,21 @@ def test_fast_path_finds_nothing_in_most_clean_documents(news: list[str]) -> Non
 
 _alphabet = st.sampled_from(
     list("中文网页经济建设重庆兩區綱要，。“”《》？！?!;:<>/&#\\ uxp0129ÖÐÎÄä¸­æ–‡é\n\t\r")
-    + ["\ufffd", "\u200b", "\u3000", "\xa0", "锟斤拷", "烫烫烫", "&amp;", "&nbsp;", "</p>", "\\u4e2d", "\x80", "ß", "〓"]
+    + [
+        "\ufffd",
+        "\u200b",
+        "\u3000",
+        "\xa0",
+        "锟斤拷",
+        "烫烫烫",
+        "&amp;",
+        "&nbsp;",
+        "</p>",
+        "\\u4e2d",
+        "\x80",
+        "ß",
+        "〓",
+    ]
 )
 texts = st.lists(_alphabet, max_size=40).map("".join)
 

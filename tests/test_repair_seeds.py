@@ -35,7 +35,9 @@ def seed003() -> tuple[str, Document]:
     return repaired("003")
 
 
-@pytest.mark.parametrize("recovered", ["李建彬介紹", "電子企業", "談到了在共建港", "綱要》", "寄予厚望。《綱要》", "。”李建彬說"])
+@pytest.mark.parametrize(
+    "recovered", ["李建彬介紹", "電子企業", "談到了在共建港", "綱要》", "寄予厚望。《綱要》", "。”李建彬說"]
+)
 def test_003_frameshift_text_is_recovered(seed003: tuple[str, Document], recovered: str) -> None:
     before, doc = seed003
     assert doc.text.count(recovered) > before.count(recovered)
