@@ -57,6 +57,7 @@ class Damage:
     start: int  # span of the original text that the damage covers
     end: int
     inserted: bool = False  # junk added rather than characters changed
+    lost: frozenset[int] = frozenset()  # damaged characters whose bytes are gone: nothing can restore them
 
 
 def _windows_1252(raw: bytes) -> str:
@@ -97,12 +98,13 @@ def misread(encode: str, decode: Callable[[bytes], str], *, traditional: bool = 
     return corrupt
 
 
-def _lenient_gbk(raw: bytes, drop_private: bool) -> str:
+def _lenient_gbk(raw: bytes, drop_private: bool, dropped: list[int] | None = None) -> str:
     """Decode GBK like the decoder that damaged the seeds.
 
     A bad pair (a lead byte followed by a byte that cannot be a trail) becomes
     one ``?`` and swallows both bytes; user-defined pairs decode to private use,
-    which ``drop_private`` then deletes (as in seed 000).
+    which ``drop_private`` then deletes (as in seed 000), noting the byte
+    offset of each deleted pair in ``dropped``.
     """
     out, i = [], 0
     while i < len(raw):
@@ -118,6 +120,8 @@ def _lenient_gbk(raw: bytes, drop_private: bool) -> str:
             ch = "?"
         if not ("\ue000" <= ch <= "\uf8ff" and drop_private):
             out.append(ch)
+        elif dropped is not None:
+            dropped.append(i)
         i += 2
     return "".join(out)
 
@@ -138,7 +142,8 @@ def frameshift(*, marker: bool, drop_private: bool):
             line_end = text.find("\n", start)
             line_end = len(text) if line_end < 0 else line_end
             raw = text[start:line_end].encode("gb18030")
-            decoded = _lenient_gbk(raw[1:], drop_private)
+            dropped: list[int] = []
+            decoded = _lenient_gbk(raw[1:], drop_private, dropped)
             # the shift lasts until the decoder meets an ASCII byte
             resync = regex.search(r"[\x00-\x7f]", text[start:line_end])
             end = start + (resync.start() + 1 if resync else line_end - start)
@@ -146,7 +151,12 @@ def frameshift(*, marker: bool, drop_private: bool):
             seen = ("?" if marker else "") + _fold_width(decoded)
             if seen == text[start:line_end]:
                 continue
-            return Damage(text[:start] + seen + text[line_end:], start, end)
+            # Lost for good: the character whose lead byte was lost, and both characters
+            # of a dropped pair (byte i of raw[1:] is byte i + 1 of the line's characters).
+            lost = {start} | {start + (i + 1) // 2 + k for i in dropped for k in (0, 1)}
+            return Damage(
+                text[:start] + seen + text[line_end:], start, end, lost=frozenset(lost & set(range(start, end)))
+            )
         return None
 
     return corrupt
@@ -214,6 +224,8 @@ class Tally:
     damaged: int = 0
     restored: int = 0
     collateral: int = 0
+    lost: int = 0
+    restored_rest: int = 0  # restored among the damaged characters that were not lost
 
 
 def score(original: str, damage: Damage, repaired: str, tally: Tally) -> None:
@@ -224,6 +236,7 @@ def score(original: str, damage: Damage, repaired: str, tally: Tally) -> None:
         tally.restored += repaired == original
         return
     tally.damaged += damage.end - damage.start
+    tally.lost += len(damage.lost)
     # only the region between the common prefix and suffix needs aligning
     p = 0
     limit = min(len(original), len(repaired))
@@ -240,6 +253,7 @@ def score(original: str, damage: Damage, repaired: str, tally: Tally) -> None:
         kept.update(range(p + block.a, p + block.a + block.size))
     span = range(damage.start, damage.end)
     tally.restored += sum(i in kept for i in span)
+    tally.restored_rest += sum(i in kept for i in span if i not in damage.lost)
     changed = set(range(len(original))) - kept
     tally.collateral += sum(1 for i in changed if not damage.start <= i < damage.end)
 
@@ -380,10 +394,16 @@ def run(min_bytes: int, seed: int = 20240512) -> Results:
 
 
 def report(results: Results) -> str:
-    lines = ["damage class                              instances  damaged  restored   share  collateral"]
+    lines = [
+        "damage class                              instances  damaged  restored   share  collateral"
+        "  chars lost  share of the rest"
+    ]
     for name, t in results.classes.items():
         share = t.restored / t.damaged if t.damaged else 0.0
-        lines.append(f"{name:40s} {t.instances:10d} {t.damaged:8d} {t.restored:9d} {share:7.2%} {t.collateral:11d}")
+        rest = f"{t.lost:11d} {t.restored_rest / (t.damaged - t.lost):18.2%}" if t.lost else ""
+        lines.append(
+            f"{name:40s} {t.instances:10d} {t.damaged:8d} {t.restored:9d} {share:7.2%} {t.collateral:11d} {rest}"
+        )
     lines.append("")
     lines.append("false positives (clean input)            bytes  docs changed  chars changed")
     for label, (size, docs, chars) in results.false_positives.items():

@@ -290,15 +290,21 @@ def _vanished_pair(prev: str, merged: str, nxt: str) -> str | None:
     >>> _vanished_pair("兩", "铰", "區") is None  # 江新 and 江下 are too close to call
     True
     """
+    return _confident_guess(prev, _unmerged(merged), nxt, min_pairs=2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unmerged(merged: str) -> list[str]:
+    """Every two characters that one dropped user-defined pair would merge into ``merged``."""
     raw = _gbk_bytes(merged)
     if raw is None:
-        return None
+        return []
     guesses = []
     for dropped in _user_defined_pairs():
         a, b = _gbk_pair(bytes((raw[0], dropped[0]))), _gbk_pair(bytes((dropped[1], raw[1])))
         if a and b:
             guesses.append(a + b)
-    return _confident_guess(prev, guesses, nxt, min_pairs=2)
+    return guesses
 
 
 def _confident_guess(prev: str, guesses: list[str], nxt: str, min_pairs: int) -> str | None:
@@ -311,17 +317,25 @@ def _confident_guess(prev: str, guesses: list[str], nxt: str, min_pairs: int) ->
     >>> _confident_guess("目", ["前", "钱", "潜"], "为", min_pairs=1)
     '前'
     """
+    known, weight = charmodel.model().bigrams, 2 * charmodel.BIGRAM_BONUS
     scored = []
     for guess in guesses:
-        context = prev + guess + nxt
-        pairs = sum(1 for i in range(len(context) - 1) if _pair_bonus(context[i : i + 2]))
-        scored.append((sum(map(charmodel.logprob, guess)) + 2 * charmodel.BIGRAM_BONUS * pairs, pairs, guess))
+        score, pairs = _guess_score(guess)
+        pairs += (prev + guess[0] in known) + (guess[-1] + nxt in known)
+        scored.append((score + weight * pairs, pairs, guess))
     scored.sort(reverse=True)
     if not scored or scored[0][1] < min_pairs:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < VANISHED_MIN_MARGIN:
         return None
     return scored[0][2]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _guess_score(guess: str) -> tuple[float, int]:
+    """A guess's own log-frequency and the known pairs inside it (the context adds the rest)."""
+    known = charmodel.model().bigrams
+    return sum(map(charmodel.logprob, guess)), sum(guess[i : i + 2] in known for i in range(len(guess) - 1))
 
 
 def _restore_vanished(chars: list[str], after: str, marker: str) -> str:
