@@ -18,7 +18,7 @@ beside the raw floor (read + decode + one regex pass) measured in the same
 process, and peak RSS.
 
     python benchmarks/bench_repair.py            # 1 MB of clean text
-    python benchmarks/bench_repair.py --quick    # 100 KB, for the test suite
+    python benchmarks/bench_repair.py --quick    # 40 KB, for the test suite
 """
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ def run(min_bytes: int, seed: int = 20240512) -> Results:
                 damaged_docs.append(damage.text)
 
     false_positives = {}
-    mixed = documents(mixed_text(rng, max(min_bytes // 5, 50_000)))
+    mixed = documents(mixed_text(rng, max(min_bytes // 5, 20_000)))
     for label, docs in (("simplified", clean), ("traditional", traditional), ("mixed", mixed)):
         changed_docs = changed_chars = 0
         for i, text in enumerate(docs):
@@ -420,10 +420,10 @@ def report(results: Results) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="100 KB of text instead of 1 MB (for the test suite)")
+    parser.add_argument("--quick", action="store_true", help="40 KB of text instead of 1 MB (for the test suite)")
     parser.add_argument("--bytes", type=int, default=None, help="clean text to use (default 1,000,000)")
     args = parser.parse_args(argv)
-    size = args.bytes or (100_000 if args.quick else 1_000_000)
+    size = args.bytes or (40_000 if args.quick else 1_000_000)
     print(report(run(size)))
     return 0
 
