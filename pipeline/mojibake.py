@@ -143,10 +143,6 @@ def _reads_better(seen: str, alt: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _plausible(text: str) -> float:
-    return charmodel.score(text)
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def _gbk_pair(raw: bytes) -> str | None:
     """Decode exactly one GBK double-byte character, or None.
@@ -587,8 +583,8 @@ def _accept(seen: str, repaired: str) -> bool:
     """
     if len(repaired) < 2:
         return False
-    repaired_score = _plausible(repaired)
-    gain = (repaired_score - _plausible(seen)) * len(repaired)
+    repaired_score = charmodel.score(repaired)
+    gain = (repaired_score - charmodel.score(seen)) * len(repaired)
     return (
         gain >= max(MISREAD_MIN_GAIN, MISREAD_MIN_GAIN_PER_CHAR * len(repaired)) and repaired_score >= MISREAD_MIN_SCORE
     )

@@ -110,7 +110,8 @@ def test_lost_marker_option_removes_instead() -> None:
 
 
 def test_lost_marker_is_validated_by_the_config_loader() -> None:
-    assert parse_config({"repair": {"lost_marker": "□"}}).build_stages()[-1].lost_marker == "□"
+    stages = parse_config({"repair": {"lost_marker": "□"}}).build_stages()
+    assert next(s for s in stages if s.name == "repair").lost_marker == "□"
     with pytest.raises(ConfigError, match="lost_marker"):
         parse_config({"repair": {"lost_marker": "?"}})
 
