@@ -45,7 +45,8 @@ PUNCTUATION_SHARE: dict[str, float] = {
 #: Log-probabilities for what is neither hanzi nor listed punctuation.
 ASCII_LOGPROB = math.log(1e-3)  # Latin letters, digits, ASCII punctuation: ordinary in mixed text
 WIDE_LOGPROB = math.log(1e-4)  # full-width digits and letters (１９９８年): common in print
-OTHER_LOGPROB = math.log(1e-7)  # kana, Cyrillic, box drawing, Latin-1 letters: rare in Chinese
+LATIN_LOGPROB = math.log(1e-5)  # é, ü, pinyin tone letters (ā): names and annotations
+OTHER_LOGPROB = math.log(1e-7)  # kana, Cyrillic, box drawing, private use: rare in Chinese
 BIGRAM_BONUS = 2.0  # per side: a character in a known pair with each neighbour gains 4
 
 
@@ -68,13 +69,16 @@ class CharModel:
             return self.floor
         if 0xFF10 <= o <= 0xFF5A:
             return WIDE_LOGPROB
+        if 0xC0 <= o <= 0x24F and o not in (0xD7, 0xF7):
+            return LATIN_LOGPROB
         return OTHER_LOGPROB
 
     def char_scores(self, text: str) -> list[float]:
-        scores = [self.logprob(ch) for ch in text]
+        known = self.logprobs
+        scores = [known[ch] if ch in known else self.logprob(ch) for ch in text]
         pairs = self.bigrams
-        for i in range(len(text) - 1):
-            if text[i : i + 2] in pairs:
+        for i, pair in enumerate(map(str.__add__, text, text[1:])):
+            if pair in pairs:
                 scores[i] += BIGRAM_BONUS
                 scores[i + 1] += BIGRAM_BONUS
         return scores

@@ -86,9 +86,12 @@ from .minhash import (
 )
 
 #: The stages the standalone command runs on a copy of each document before
-#: comparing, so it compares what the full pipeline would (the lead sets the
-#: final list at integration: whitespace, repair, normalize, rules).
-TEXT_STAGES: tuple[str, ...] = ("whitespace",)
+#: comparing, so it compares what the full pipeline would: repaired,
+#: Simplified, punctuation-normalised text without the boilerplate the rules
+#: know or the repeated paragraphs and stuffed keywords inside a document.
+#: (Corpus-level boilerplate is left out: it needs a pass over the whole corpus
+#: before any document can be compared.)
+TEXT_STAGES: tuple[str, ...] = ("whitespace", "repair", "normalize", "rules", "repetition")
 
 EXACT = "exact_duplicate"
 NEAR = "near_duplicate"

@@ -14,6 +14,7 @@ from .boilerplate import Boilerplate
 from .dedup import Dedup
 from .normalize import Normalize
 from .quality import Quality
+from .repair import Repair
 from .repetition import Repetition
 from .rules import Rules
 from .whitespace import Whitespace
@@ -21,10 +22,9 @@ from .whitespace import Whitespace
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
 DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
-    # Repair (built in parallel) goes here, before Normalize.
+    Repair,
     Normalize,
     Rules,
-    # Repetition, Boilerplate, Quality: after Rules, before Dedup, in this order.
     Repetition,
     Boilerplate,
     Quality,

@@ -31,6 +31,7 @@ OUT = Path(__file__).resolve().parent.parent / "pipeline" / "data"
 HAN = regex.compile(r"^\p{Han}+$")
 MIN_CHAR_COUNT = 3  # characters seen less often are indistinguishable from unseen ones
 BIGRAMS_KEPT = 30_000  # the most frequent in-word pairs; ~45% of adjacent hanzi pairs in news text
+PARTNERS_KEPT = 3  # and each character's most frequent pairs on either side, so rare words (秸秆) are known
 
 ATTRIBUTION = (
     "# Derived from jieba 0.42.1 dict.txt (MIT licence, Copyright (c) 2013 Sun Junyi),\n"
@@ -78,9 +79,19 @@ def write(chars: Counter[str], pairs: Counter[str]) -> None:
         fh.write(ATTRIBUTION)
         for n, ch in ranked:
             fh.write(f"{ch}\t{n}\n")
-    top = sorted(pairs.items(), key=lambda x: (-x[1], x[0]))[:BIGRAMS_KEPT]
-    body = "".join(f"{p}\t{n}\n" for p, n in top)
-    header = "# cleancorpus character model: in-word character pairs and their frequencies.\n" + ATTRIBUTION
+    kept = {p for p, _ in sorted(pairs.items(), key=lambda x: (-x[1], x[0]))[:BIGRAMS_KEPT]}
+    for side in (0, 1):
+        by_char: dict[str, list[tuple[int, str]]] = {}
+        for p, n in pairs.items():
+            if n >= MIN_CHAR_COUNT:
+                by_char.setdefault(p[side], []).append((-n, p))
+        for options in by_char.values():
+            kept.update(p for _, p in sorted(options)[:PARTNERS_KEPT])
+    body = "".join(f"{p}\t{pairs[p]}\n" for p in sorted(kept, key=lambda p: (-pairs[p], p)))
+    header = (
+        "# cleancorpus character model: in-word character pairs and their frequencies\n"
+        "# (the most frequent pairs, and each character's most frequent partners).\n" + ATTRIBUTION
+    )
     # mtime=0: the same input gives byte-identical output
     with open(OUT / "bigrams.tsv.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
         fh.write((header + body).encode("utf-8"))

@@ -1,0 +1,855 @@
+"""CJK mojibake: bytes of one encoding read as another, and GBK byte pairs read out of step.
+
+The byte-level half of the repair stage (:mod:`pipeline.repair`). Each fixer
+takes the text, finds runs that may be misread bytes, re-reads them the way
+the damage arose, and proposes the other reading only when the character
+model (:mod:`pipeline.charmodel`) finds it clearly more plausible. Because the
+garble of one misreading can also be read another way, the readings compete
+per span (:func:`choose`).
+
+Finding candidates is cheap: a stdlib regex over the whole text finds the
+characters outside the ~4,500 common hanzi, punctuation and plain ASCII
+(tier 1); a rare character counts only if the few characters around it read
+badly too (tier 2), since real text has rare characters in normal context.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import regex
+
+from . import charmodel
+
+#: A proposed repair: ``(start, end, replacement, rule)`` in the text it was found in.
+Fix = tuple[int, int, str, str]
+
+#: What stands where a character certainly was but its bytes are gone: U+3013
+#: GETA MARK (GB2312 0xA1FE), the sign Chinese and Japanese typesetting use for
+#: a character that cannot be shown.
+LOST_MARKER = "〓"
+# ---------------------------------------------------------------------------
+# Finding candidates (the fast path)
+# ---------------------------------------------------------------------------
+
+# Tier 1, one regex over the whole text. Characters that never need a closer
+# look: printable ASCII other than the markup and escape signs, line breaks and
+# tabs, CJK punctuation and full-width forms, and the hanzi that make up 99% of
+# text in either script. Anything else — a rarer hanzi, a Latin-1 letter, a
+# control character, `&<>\\`, a `?` right before CJK text, byte junk — is a match.
+_SAFE_ASCII = "\t\n !\"#$%'()*+,\\-./0-9:;=?@A-Z\\[\\]^_`a-z{|}~"
+COMMON_SHARE = 0.99  # the frequency mass of the hanzi treated as ordinary (about 4,500 characters)
+
+# Tier 2, for a match that is a rare CJK character: real text has rare
+# characters (names), but around them it reads normally; mojibake reads badly
+# all around. The window is the character and three on each side.
+SUSPECT_WINDOW = 3
+SUSPECT_MEAN = -8.0  # mean charmodel score below which a window looks garbled
+
+
+@functools.cache
+def _ordinary_chars() -> frozenset[str]:
+    """Characters that alone never make a run suspicious: common hanzi, punctuation, full-width forms."""
+    wide = {chr(c) for c in range(0xFF01, 0xFF5F)}
+    common = charmodel.common_chars(COMMON_SHARE)
+    return common | frozenset(charmodel.PUNCTUATION_SHARE) | frozenset(wide) | {LOST_MARKER}
+
+
+@functools.cache
+def _unusual() -> re.Pattern[str]:
+    # the stdlib engine: with a class of 4,500 characters it is ~100x faster than `regex`
+    return re.compile(f"[^{_SAFE_ASCII}{re.escape(''.join(sorted(_ordinary_chars())))}]")
+
+
+# `?` or U+FFFD right before CJK text (or before a folded full-width sign): a lost GBK lead byte.
+_LOST_BYTE = re.compile(r"[?\ufffd](?=[!->@-~]?[^\x00-\x7f]|[!->@-~][?\ufffd])")
+
+
+def _garbled_at(text: str, i: int) -> bool:
+    """Whether the few characters around position ``i`` read like mojibake rather than text.
+
+    >>> _garbled_at("期侨务工作鐨勬柊局面", 5), _garbled_at("尼泊尔首相德乌帕", 6)
+    (True, False)
+    """
+    window = text[max(0, i - SUSPECT_WINDOW) : i + SUSPECT_WINDOW + 1]
+    return charmodel.score(window) < SUSPECT_MEAN
+
+
+def _is_cjk_like(ch: str) -> bool:
+    """A rare CJK character, kana, private use, an emoji: unusual only if its neighbourhood is too."""
+    return ord(ch) >= 0x2E80 and not ("\ufe00" <= ch <= "\uffff")
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Where a text may be damaged: spots (unusual characters in garbled context),
+    lost-byte signs, and the lines holding either."""
+
+    spots: tuple[int, ...]
+    markers: tuple[int, ...]
+    lines: tuple[tuple[int, int], ...]
+    other: bool  # an unusual character that is not CJK (Latin-1, a control, `&`)
+
+    def spots_in(self, start: int, end: int) -> tuple[int, ...]:
+        return self.spots[bisect.bisect_left(self.spots, start) : bisect.bisect_left(self.spots, end)]
+
+    def segments(self, pattern: regex.Pattern[str], text: str) -> Iterator[regex.Match[str]]:
+        """Matches of ``pattern`` in the surveyed lines only."""
+        for start, end in self.lines:
+            yield from pattern.finditer(text, start, end)
+
+
+@functools.lru_cache(maxsize=8)  # every byte-level fixer of a round surveys the same text
+def survey(text: str) -> Survey:
+    spots, other = [], False
+    for m in _unusual().finditer(text):
+        if _is_cjk_like(m.group()):
+            if _garbled_at(text, m.start()):
+                spots.append(m.start())
+        else:
+            other = True
+    markers = tuple(m.start() for m in _LOST_BYTE.finditer(text)) if "?" in text or "\ufffd" in text else ()
+    lines = sorted({(text.rfind("\n", 0, i) + 1, _line_end(text, i)) for i in (*spots, *markers)})
+    return Survey(tuple(spots), markers, tuple(lines), other)
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+LOCAL_REACH = 6  # characters on each side of a spot for the quick look at another reading
+
+
+LOCAL_MIN_GAIN = 8.0  # a rare name read another way gains less; a garbled stretch far more
+
+
+def _reads_better(seen: str, alt: str) -> bool:
+    """Quick look: is another reading of some of the characters around a spot any better?
+
+    ``alt`` is aligned with ``seen`` character by character (``\\x00`` where
+    there is no reading); some stretch of it must gain plausibility.
+    """
+    gains = [a - b for a, b in zip(charmodel.char_scores(alt), charmodel.char_scores(seen))]
+    return _best_window(gains)[2] >= LOCAL_MIN_GAIN
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers for the byte-level fixers
+# ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _gbk_pair(raw: bytes) -> str | None:
+    """Decode exactly one GBK double-byte character, or None.
+
+    GB18030 is used because it maps the GBK user-defined areas to the private
+    use area, as Windows code page 936 and browsers do.
+    """
+    if len(raw) != 2 or not (0x81 <= raw[0] <= 0xFE) or not (0x40 <= raw[1] <= 0xFE) or raw[1] == 0x7F:
+        return None
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _gbk_bytes(ch: str) -> bytes | None:
+    """The two GBK bytes of a double-byte character, or None."""
+    if ord(ch) < 0x80:
+        return None
+    try:
+        raw = ch.encode("gb18030")
+    except UnicodeEncodeError:
+        return None
+    return raw if len(raw) == 2 else None
+
+
+def is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _best_window(gains: list[float]) -> tuple[int, int, float]:
+    """The contiguous window with the largest total gain (Kadane): (start, end, total).
+
+    >>> _best_window([-1.0, 3.0, 2.0, -9.0, 1.0])
+    (1, 3, 5.0)
+    """
+    best = (0, 0, 0.0)
+    start, total = 0, 0.0
+    for i, g in enumerate(gains):
+        if total <= 0:
+            start, total = i, 0.0
+        total += g
+        if total > best[2]:
+            best = (start, i + 1, total)
+    return best
+
+
+# ---------------------------------------------------------------------------
+# 1. GBK frame-shift
+# ---------------------------------------------------------------------------
+
+#: Evidence needed to accept a shifted reading: its characters must gain this
+#: much plausibility in total, plus this much per character replaced.
+SHIFT_GAIN_BASE = 6.0
+SHIFT_GAIN_BASE_MARKED = 2.0  # a `?` right before the run already says a byte was lost there
+SHIFT_GAIN_PER_CHAR = 2.0
+# Without a `?`, where the byte was lost is searched for too; a real character
+# just before the loss, read shifted, is sometimes a common one (熬 → 据), so
+# each character claimed as damaged must gain more.
+SHIFT_GAIN_PER_CHAR_UNMARKED = 3.0
+SHIFT_MIN_CHARS_UNMARKED = 3
+TAG_EVIDENCE = 0.0  # score of a run's end that a cut tag (`?/p>`) explains
+GUESS_PENALTY = -12.0  # score of a run's end whose last byte is unknown
+
+_OPENERS = {"“": "”", "‘": "’", "《": "》", "「": "」", "『": "』", "（": "）", "【": "】", "〈": "〉"}
+_QUOTES_AND_BRACKETS = set(_OPENERS) | set(_OPENERS.values())
+# `?` and U+FFFD are where decoders put a byte pair they could not read.
+MARKERS = "?\ufffd"
+# After a frame-shift, a byte pair may decode to a full-width form (0xA3xx) that a
+# later width-folding step turned into ASCII (！→!). Inside a run, such an ASCII
+# sign stands between two non-ASCII characters; `?` is excluded (it is a marker).
+_SHIFT_SEGMENT = regex.compile(
+    r"(?:(?<=[?\ufffd])[!->@-~](?=[^\x00-\x7f]))?[^\x00-\x7f](?:[^\x00-\x7f]|[!->@-~](?=[^\x00-\x7f]))*"
+    r"|(?<=[?\ufffd])[!->@-~](?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
+)
+_TAG_REST = regex.compile(r"/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One character of a candidate run with the two GBK bytes a decoder read for it."""
+
+    pos: int
+    char: str
+    raw: bytes
+
+
+def _units(text: str, start: int, end: int) -> Iterator[list[_Unit]]:
+    """Split a segment into runs of characters that have two-byte GBK codes."""
+    run: list[_Unit] = []
+    for pos in range(start, end):
+        ch = text[pos]
+        raw = bytes((0xA3, ord(ch) + 0x80)) if ord(ch) < 0x80 else _gbk_bytes(ch)
+        if raw is None:
+            if run:
+                yield run
+            run = []
+        else:
+            run.append(_Unit(pos, ch, raw))
+    if run:
+        yield run
+
+
+IMPLAUSIBLE_LOGPROB = -12.0  # rarer than about the 4,000th character
+VANISHED_MIN_MARGIN = 2.0  # a two-character guess must beat the next best by this much
+
+
+@functools.cache
+def _user_defined_pairs() -> tuple[bytes, ...]:
+    """GBK byte pairs in the user-defined areas, which decoders map to private use or drop."""
+    pairs = []
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            ch = _gbk_pair(bytes((lead, trail)))
+            if ch and "\ue000" <= ch <= "\uf8ff":
+                pairs.append(bytes((lead, trail)))
+    return tuple(pairs)
+
+
+def _implausible(prev: str, ch: str, nxt: str) -> bool:
+    """A rare character that forms no known pair with either neighbour.
+
+    A character merged from two by a dropped pair is a random GBK code, mostly
+    rare; about 0.3% of the characters of clean news prose also pass this test
+    (names), which is the price of marking the merged ones inside a repaired run.
+    """
+    return charmodel.logprob(ch) < IMPLAUSIBLE_LOGPROB and not _pair_bonus(prev + ch) and not _pair_bonus(ch + nxt)
+
+
+def _vanished_pair(prev: str, merged: str, nxt: str) -> str | None:
+    """The two characters a shifted pair stood for, if a dropped pair between them is likely.
+
+    In a shifted run the decoder reads (trail of char i, lead of char i+1);
+    when that pair falls in GBK's user-defined area it decodes to a private-use
+    character, which later clean-up often deletes. Re-aligning then merges the
+    lead of char i with the trail of char i+1 into one wrong character
+    (``江新`` → ``铰``). Every dropped pair is tried; a guess is kept only when
+    it forms known word pairs and clearly beats every other guess.
+
+    >>> _vanished_pair("兩", "铰", "區") is None  # 江新 and 江下 are too close to call
+    True
+    """
+    return _confident_guess(prev, _unmerged(merged), nxt, min_pairs=2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unmerged(merged: str) -> list[str]:
+    """Every two characters that one dropped user-defined pair would merge into ``merged``."""
+    raw = _gbk_bytes(merged)
+    if raw is None:
+        return []
+    guesses = []
+    for dropped in _user_defined_pairs():
+        a, b = _gbk_pair(bytes((raw[0], dropped[0]))), _gbk_pair(bytes((dropped[1], raw[1])))
+        if a and b:
+            guesses.append(a + b)
+    return guesses
+
+
+def _confident_guess(prev: str, guesses: list[str], nxt: str, min_pairs: int) -> str | None:
+    """The guess that reads best between ``prev`` and ``nxt``, if it forms known word pairs and clearly wins.
+
+    Each guess is scored by its characters' frequencies and, twice over, by the
+    known in-word pairs it forms; the best must form ``min_pairs`` pairs and
+    beat the next best by :data:`VANISHED_MIN_MARGIN`.
+
+    >>> _confident_guess("目", ["前", "钱", "潜"], "为", min_pairs=1)
+    '前'
+    """
+    known, weight = charmodel.model().bigrams, 2 * charmodel.BIGRAM_BONUS
+    scored = []
+    for guess in guesses:
+        score, pairs = _guess_score(guess)
+        pairs += (prev + guess[0] in known) + (guess[-1] + nxt in known)
+        scored.append((score + weight * pairs, pairs, guess))
+    scored.sort(reverse=True)
+    if not scored or scored[0][1] < min_pairs:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < VANISHED_MIN_MARGIN:
+        return None
+    return scored[0][2]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _guess_score(guess: str) -> tuple[float, int]:
+    """A guess's own log-frequency and the known pairs inside it (the context adds the rest)."""
+    known = charmodel.model().bigrams
+    return sum(map(charmodel.logprob, guess)), sum(guess[i : i + 2] in known for i in range(len(guess) - 1))
+
+
+def _restore_vanished(chars: list[str], after: str, marker: str) -> str:
+    """Replace characters of a re-aligned run that a dropped pair made: a confident guess, or the marker."""
+    if any("\ue000" <= ch <= "\uf8ff" for ch in chars):
+        return "".join(chars)  # this decoder kept user-defined pairs (as private use): none was dropped
+    out = []
+    for i, ch in enumerate(chars):
+        prev = chars[i - 1] if i else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else after
+        if _implausible(prev, ch, nxt):
+            out.append(_vanished_pair(prev, ch, nxt) or marker)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pair_bonus(pair: str) -> float:
+    return charmodel.BIGRAM_BONUS if len(pair) == 2 and charmodel.bigram_count(pair) else 0.0
+
+
+def _lost_lead(trail: int, before: str, after: str) -> str | None:
+    """The character whose lead byte was lost, when its context makes it near-certain.
+
+    Only the trail byte survived. Lead 0xA1/0xA3 give CJK punctuation, and a
+    punctuation mark directly before a quote or bracket (``。”``, ``。《``) is
+    the overwhelmingly common reading. Otherwise the ~90 hanzi with that trail
+    are tried, and one is kept only if it forms a known word pair with a
+    neighbour and clearly beats the others (``目?为止`` → ``目前为止``).
+
+    >>> _lost_lead(0xA3, "望", "”"), _lost_lead(0xA3, "數", "混"), _lost_lead(0xB0, "目", "为")
+    ('。', None, '前')
+    """
+    candidates = [_gbk_pair(bytes((lead, trail))) for lead in range(0x81, 0xFF)]
+    if after in _QUOTES_AND_BRACKETS or after == "":
+        for ch in candidates[0xA1 - 0x81], candidates[0xA3 - 0x81]:
+            if ch in charmodel.PUNCTUATION_SHARE and ch not in _QUOTES_AND_BRACKETS:
+                return ch
+    hanzi = [ch for ch in candidates if ch and is_han(ch)]
+    return _confident_guess(before[-1:], hanzi, after, min_pairs=1)
+
+
+def _dangling_lead(lead: int, before: str, line_end: bool) -> str | None:
+    """The character whose trail byte a decoder swallowed, when the line says which.
+
+    A frame-shift ends at the first ASCII byte; if the byte before it was a
+    lead, the decoder read ``lead + ASCII`` as one bad pair and printed ``?``.
+    Lead 0xA1 is CJK punctuation: when exactly one kind of quote or bracket is
+    open in the line so far, its closing mark is the only sensible reading;
+    at the end of a line with nothing open, the full stop is.
+
+    >>> _dangling_lead(0xA1, "“打造內陸開放門戶。", False), _dangling_lead(0xA1, "打造", False)
+    ('”', None)
+    >>> _dangling_lead(0xA1, "打造", True), _dangling_lead(0xB0, "打造", True)
+    ('。', None)
+    """
+    if lead != 0xA1:
+        return None
+    line = before[before.rfind("\n") + 1 :]
+    open_kinds = [c for o, c in _OPENERS.items() if line.count(o) > line.count(c)]
+    if len(open_kinds) == 1 and _gbk_bytes(open_kinds[0])[:1] == bytes((lead,)):  # type: ignore[index]
+        return open_kinds[0]
+    return "。" if line_end and not open_kinds else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """How a shifted run ends: the last character and how many following characters it absorbs."""
+
+    text: str
+    absorbed: int
+    score: float
+    dangling: int = 0  # a lead byte whose trail the decoder swallowed: the character is decided in context
+    line_end: bool = False
+
+
+def _tail(text: str, last: _Unit, nxt: int, marker: str) -> _Tail | None:
+    """The end of a run whose last unit is ``last`` and whose next character is at ``nxt``."""
+    trail = last.raw[1]
+    if trail < 0x80:  # the decoder's pair was (trail of the last char, an ASCII byte)
+        return _Tail(chr(trail), 0, charmodel.logprob(chr(trail)))
+    after = text[nxt] if nxt < len(text) else ""
+    if after and "\x40" <= after <= "\x7e":  # that ASCII byte was the last char's trail
+        ch = _gbk_pair(bytes((trail, ord(after))))
+        return _Tail(ch, 1, charmodel.logprob(ch)) if ch else None
+    if after and after in MARKERS:  # the decoder read (lead, next byte) as one bad pair
+        line_end = text[nxt + 1 : nxt + 2] in ("", "\n")
+        # It swallowed the next byte too. A tag's `<` can be told from what
+        # follows, and a cut tag is evidence of damage; a bare `?` is not.
+        if _TAG_REST.match(text, nxt + 1):
+            return _Tail("<", 1, TAG_EVIDENCE, trail, line_end)
+        return _Tail("", 1, GUESS_PENALTY, trail, line_end)
+    return None
+
+
+def _shift_reads_better(text: str, start: int, end: int, spot: int) -> bool:
+    """Quick look around a spot in a segment: does reading the bytes one later help at all?"""
+    lo, hi = max(start, spot - LOCAL_REACH), min(end, spot + LOCAL_REACH + 1)
+    for window in _units(text, lo, hi):
+        if window[0].pos <= spot <= window[-1].pos:
+            alt = "".join(_gbk_pair(bytes((a.raw[1], b.raw[0]))) or "\x00" for a, b in zip(window, window[1:]))
+            return _reads_better("".join(u.char for u in window[:-1]), alt)
+    return False
+
+
+def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> Fix | None:
+    """Find the best frame-shifted reading of a run, or None if none is clearly better."""
+    n = len(units)
+    seen_scores = charmodel.char_scores("".join(u.char for u in units))
+    # D[i]: the character formed by unit i's second byte and unit i+1's first byte
+    shifted = [_gbk_pair(bytes((units[i].raw[1], units[i + 1].raw[0]))) for i in range(n - 1)]
+    shifted_text = "".join(ch or "\x00" for ch in shifted)
+    shifted_scores = charmodel.char_scores(shifted_text)
+    bad = float("-inf")
+    shifted_scores = [s if ch else bad for s, ch in zip(shifted_scores, shifted)]
+    seen_acc, shifted_acc = [0.0], [0.0]
+    for s in seen_scores:
+        seen_acc.append(seen_acc[-1] + s)
+    for s in shifted_scores:
+        shifted_acc.append(shifted_acc[-1] + s)
+
+    best: tuple[float, int, int, _Tail] | None = None
+    starts = [0] if marked else range(n)
+    for e in range(1, n + 1):
+        nxt = units[e].pos if e < n else units[-1].pos + 1
+        if e < n and units[e].char >= "\x80":
+            if units[e - 1].raw[1] >= 0x80:
+                continue  # a run can only end where the decoder met an ASCII byte
+        tail = _tail(text, units[e - 1], nxt, marker)
+        if tail is None:
+            continue
+        absorbed_score = sum(charmodel.char_scores(text[nxt : nxt + tail.absorbed]))
+        # pairs across the run's end: the seen last character with what follows it, the
+        # repaired one with what follows the absorbed characters
+        following = text[nxt + tail.absorbed : nxt + tail.absorbed + 1]
+        edge = _pair_bonus(tail.text[-1:] + following) - _pair_bonus(units[e - 1].char + text[nxt : nxt + 1])
+        if e >= 2 and shifted[e - 2]:
+            edge += _pair_bonus(shifted[e - 2] + tail.text[:1])  # type: ignore[operator]
+        for p in starts:
+            chars = e - p
+            if not marked and chars < SHIFT_MIN_CHARS_UNMARKED:
+                continue
+            gain = (
+                (shifted_acc[e - 1] - shifted_acc[p]) + tail.score + edge - (seen_acc[e] - seen_acc[p]) - absorbed_score
+            )
+            if marked:
+                need = SHIFT_GAIN_BASE_MARKED + SHIFT_GAIN_PER_CHAR * chars
+            else:
+                need = SHIFT_GAIN_BASE + SHIFT_GAIN_PER_CHAR_UNMARKED * chars
+            if gain >= need and (best is None or gain - need > best[0]):
+                best = (gain - need, p, e, tail)
+    if best is None:
+        return None
+    _, p, e, tail = best
+    middle = _restore_vanished(shifted[p : e - 1], tail.text[:1], marker)  # type: ignore[arg-type]
+    start = units[p].pos - (1 if marked and p == 0 else 0)
+    last = tail.text
+    if tail.dangling:  # which closing mark depends on the repaired line before it
+        line = text[text.rfind("\n", 0, start) + 1 : start] + middle
+        last = (_dangling_lead(tail.dangling, line, tail.line_end) or marker) + tail.text
+    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + last)[:1]) or marker
+    end = (units[e - 1].pos + 1) + tail.absorbed
+    return (start, end, first + middle + last, "gbk_frameshift")
+
+
+def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
+    """Re-align GBK byte pairs after a lost byte.
+
+    A GBK page lost one lead byte on its way to a decoder. From there every
+    byte pair is misread — the trail of one character with the lead of the
+    next — until the next ASCII byte puts the decoder back in step. Where the
+    byte was lost a decoder printed ``?``; misread pairs that fell on full-width
+    forms (0xA3xx) were later folded to ASCII (``！``→``!``). Re-encoding the run
+    to GBK and reading it one byte later gives the text back; the character
+    whose lead was lost is restored when its context makes it certain
+    (punctuation before a quote), otherwise marked.
+
+    >>> gbk_frameshift("寄予厚望?!毒V要》")
+    [(4, 8, '。《綱', 'gbk_frameshift')]
+    >>> gbk_frameshift("運行狀態如何?推進效率怎樣?")
+    []
+    """
+    fixes: list[Fix] = []
+    found = survey(text)
+    for m in found.segments(_SHIFT_SEGMENT, text):
+        spots = [i for i in found.spots_in(m.start(), m.end()) if _shift_reads_better(text, m.start(), m.end(), i)]
+        if not spots and not (m.start() > 0 and text[m.start() - 1] in MARKERS):
+            continue  # nothing garbled and no lost-byte sign: the fast way out
+        for units in _units(text, m.start(), m.end()):
+            first = units[0].pos
+            # a `?` before our own marker is not a lost byte: the marker is not decoder output
+            marked = first > 0 and text[first - 1] in MARKERS and units[0].char != LOST_MARKER
+            if not marked and not any(first <= i <= units[-1].pos for i in spots):
+                continue
+            fix = _shift_repair(text, units, marked, marker)
+            if fix and (not fixes or fix[0] >= fixes[-1][1]):
+                fixes.append(fix)
+    return fixes
+
+
+# ---------------------------------------------------------------------------
+# 2. Bytes decoded with the wrong codec
+# ---------------------------------------------------------------------------
+
+MISREAD_MIN_GAIN = 8.0  # total plausibility gain a re-decoded window needs
+MISREAD_MIN_GAIN_PER_CHAR = 2.0
+MISREAD_MIN_SCORE = -9.5  # and its mean score must look like ordinary text
+
+
+@dataclass(frozen=True)
+class Misreading:
+    """Bytes in encoding ``meant`` that a decoder read as ``seen``.
+
+    Both are double-byte CJK encodings, so characters map one to one:
+    re-encode each character with ``seen``, decode with ``meant``.
+    """
+
+    rule: str
+    seen: str
+    meant: str
+
+
+BIG5_AS_GBK = Misreading("big5_as_gbk", "gb18030", "big5hkscs")
+GBK_AS_BIG5 = Misreading("gbk_as_big5", "big5hkscs", "gb18030")
+
+_NON_ASCII_RUN = regex.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _redecode(ch: str, reading: Misreading) -> str | None:
+    try:
+        raw = ch.encode(reading.seen)
+    except UnicodeEncodeError:
+        return None
+    if len(raw) != 2:
+        return None
+    try:
+        out = raw.decode(reading.meant)
+    except UnicodeDecodeError:
+        return None
+    return out if len(out) == 1 else None
+
+
+def _accept(seen: str, repaired: str) -> bool:
+    """Whether a re-decoded run is clearly the better reading of the same bytes.
+
+    Readings of different lengths are compared by mean score, weighted by the
+    repaired length.
+    """
+    if len(repaired) < 2:
+        return False
+    repaired_score = charmodel.score(repaired)
+    gain = (repaired_score - charmodel.score(seen)) * len(repaired)
+    return (
+        gain >= max(MISREAD_MIN_GAIN, MISREAD_MIN_GAIN_PER_CHAR * len(repaired)) and repaired_score >= MISREAD_MIN_SCORE
+    )
+
+
+def dbcs_misreading(text: str, reading: Misreading) -> list[Fix]:
+    """Re-decode windows of CJK text that one double-byte codec made of another's bytes.
+
+    A Big5 page read as GBK turns ``中文`` into ``いゅ``; a GBK page read as Big5
+    turns it into ``笢恅``. The characters map one to one, so each is compared
+    with its re-decoded twin, and the window where the twins are most clearly
+    better (Kadane over per-character gains) is replaced.
+
+    >>> dbcs_misreading("新聞：いゅ呼", BIG5_AS_GBK)
+    [(3, 6, '中文網', 'big5_as_gbk')]
+    >>> dbcs_misreading("新闻：笢恅厙", GBK_AS_BIG5)
+    [(3, 6, '中文网', 'gbk_as_big5')]
+    >>> dbcs_misreading("中文网页", BIG5_AS_GBK)
+    []
+    """
+    fixes: list[Fix] = []
+    found = survey(text)
+    for m in found.segments(_NON_ASCII_RUN, text):
+        run = m.group()
+        for spot in found.spots_in(m.start(), m.end()):
+            near = text[max(m.start(), spot - LOCAL_REACH) : min(m.end(), spot + LOCAL_REACH + 1)]
+            if _reads_better(near, "".join(_redecode(ch, reading) or "\x00" for ch in near)):
+                break
+        else:
+            continue  # no spot where the other reading looks any better
+        twins = [_redecode(ch, reading) for ch in run]
+        alt = "".join(t or ch for t, ch in zip(twins, run))
+        seen_scores = charmodel.char_scores(run)
+        alt_scores = charmodel.char_scores(alt)
+        gains = [a - s if t else NO_READING for a, s, t in zip(alt_scores, seen_scores, twins)]
+        for start, end in _windows(gains, run, alt):
+            fixes.append((m.start() + start, m.start() + end, alt[start:end], reading.rule))
+    return fixes
+
+
+MIN_WINDOW = 3  # whole pages or fields are misread, not two characters
+SHORT_WINDOW = 4  # a window this short needs a character that almost never occurs in text
+NO_READING = -50.0  # gain of a character the other codec cannot read: it cannot be part of a misreading
+EDGE_TOLERANCE = -1.0  # a character next to a misread window is taken along unless it reads worse than this
+
+
+def _edge_joins(pair: str, other: str) -> bool:
+    """Whether a character at a window's edge forms a known word pair in one reading (``pair``) only.
+
+    >>> _edge_joins("经济", "经挤"), _edge_joins("经济", "经营")
+    (True, False)
+    """
+    return bool(_pair_bonus(pair)) and not _pair_bonus(other)
+
+
+def _windows(gains: list[float], seen: str, alt: str) -> list[tuple[int, int]]:
+    """Every stretch where ``alt`` is clearly the better reading of ``seen`` (character-aligned).
+
+    The best window (Kadane) is taken if it passes :func:`_accept`, widened
+    over neighbours that read about as well either way (a common character
+    whose misreading is also common and forms a word with the window only
+    in the other reading: ``葫`` for ``綵`` in ``綵球``), and the search goes on
+    left and right of it.
+
+    >>> _windows([-9.0, 5.0, 6.0, 4.0, -9.0], "a婖俶樓z", "a造性加z")
+    [(1, 4)]
+    """
+    start, end, _ = _best_window(gains)
+    if end <= start or not _accept(seen[start:end], alt[start:end]):
+        return []
+    # A real character next to the garble can read a little better the other
+    # way (拜 → 問 before 占): it stays as it is if it forms a word with the
+    # repaired text only as it is (拜占, not 問占).
+    while end - start > 1 and _edge_joins(seen[start] + alt[start + 1], alt[start : start + 2]):
+        start += 1
+    while end - start > 1 and _edge_joins(alt[end - 2] + seen[end - 1], alt[end - 2 : end]):
+        end -= 1
+    while (
+        start > 0
+        and gains[start - 1] >= EDGE_TOLERANCE
+        and _edge_joins(alt[start - 1] + alt[start], seen[start - 1] + alt[start])
+    ):
+        start -= 1
+    while (
+        end < len(gains)
+        and gains[end] >= EDGE_TOLERANCE
+        and _edge_joins(alt[end - 1] + alt[end], alt[end - 1] + seen[end])
+    ):
+        end += 1
+    width = end - start
+    if width < MIN_WINDOW or (
+        width <= SHORT_WINDOW and all(ch in charmodel.common_chars(0.999) for ch in seen[start:end])
+    ):
+        return []  # a few real if rare characters (旮旯, 秸秆氨) can read as a word in the other codec
+    left = _windows(gains[:start], seen[:start], alt[:start])
+    right = [(s + end, e + end) for s, e in _windows(gains[end:], seen[end:], alt[end:])]
+    return left + [(start, end)] + right
+
+
+# UTF-8 read as GBK: every three UTF-8 bytes became one and a half GBK characters.
+_UTF8_CJK = regex.compile(rb"(?:[\xe2-\xe9\xef][\x80-\xbf][\x80-\xbf])+")
+
+
+def utf8_as_gbk(text: str, marker: str = LOST_MARKER) -> list[Fix]:
+    """Re-decode runs that are UTF-8 bytes read as GBK (``涓枃`` for ``中文``).
+
+    Each CJK character is three UTF-8 bytes; a GBK decoder makes one and a half
+    characters of them, mostly rare ones (the leads 0xE4–0xE9 fall in GB2312
+    level 2). Re-encoding the run to GBK gives bytes that decode as valid
+    UTF-8 — a strong sign by itself, checked with the character model. An odd
+    number of characters leaves one byte over, which the decoder paired with
+    the next byte (an ASCII letter it swallowed) or replaced by U+FFFD (the
+    character's last byte is then guessed from word pairs, or marked).
+
+    >>> utf8_as_gbk("标题：" + "中文网页".encode("utf-8").decode("gb18030") + "。")
+    [(3, 9, '中文网页', 'utf8_as_gbk')]
+    >>> utf8_as_gbk("标题：" + "人民日报社".encode("utf-8").decode("gb18030", "replace") + "\\n")
+    [(3, 11, '人民日报社', 'utf8_as_gbk')]
+    >>> utf8_as_gbk("标题：" + "中文网".encode("utf-8").decode("gb18030", "replace") + "\\n")
+    [(3, 8, '中文〓', 'utf8_as_gbk')]
+    """
+    fixes: list[Fix] = []
+    found = survey(text)
+    for m in found.segments(_NON_ASCII_RUN, text):
+        run = m.group()
+        for spot in found.spots_in(m.start(), m.end()):
+            near = text[max(m.start(), spot - LOCAL_REACH) : min(m.end(), spot + LOCAL_REACH + 1)]
+            if _UTF8_CJK.search(b"".join(_gbk_bytes(ch) or b"\x00" for ch in near)):
+                break
+        else:
+            continue  # no spot whose bytes look like UTF-8
+        # Inside a run, U+FFFD can only be the byte 0x80 (a continuation byte, and
+        # the one byte GB18030 cannot start a character with); at the end it is
+        # a byte that had nothing to pair with.
+        codes = [b"\x80" if ch == "\ufffd" and i + 1 < len(run) else _gbk_bytes(ch) for i, ch in enumerate(run)]
+        # byte offset of every character, so byte matches map back to characters
+        offsets, raw = [], bytearray()
+        for code in codes:
+            offsets.append(len(raw))
+            raw += code if code else b"\x00"
+        offsets.append(len(raw))
+        index = {off: i for i, off in enumerate(offsets)}
+        data, first = bytes(raw), 0
+        while first < len(run):  # a misread run starts at a character boundary
+            b = _UTF8_CJK.match(data, offsets[first])
+            if b is None:
+                first += 1
+                continue
+            # the last place where both readings are at a character boundary
+            end = max(off for off in offsets if b.start() <= off <= b.end() and (off - b.start()) % 3 == 0)
+            last = index[end]
+            repaired = data[b.start() : end].decode("utf-8")
+            odd, last = _odd_utf8_end(data, offsets, end, last, run, text[m.end() : m.end() + 1], marker)
+            repaired += odd
+            seen = run[first:last]
+            if _accept(seen, repaired):
+                fixes.append((m.start() + first, m.start() + last, repaired, "utf8_as_gbk"))
+                first = last
+            else:
+                first += 1
+    return fixes
+
+
+def _odd_utf8_end(
+    data: bytes, offsets: list[int], end: int, last: int, run: str, after: str, marker: str
+) -> tuple[str, int]:
+    """The characters of a misread run past its last even boundary, and where the run then ends.
+
+    With an odd count of UTF-8 characters, one byte is left over at the end.
+    If the decoder paired it with an ASCII byte, that pair's second byte is an
+    ASCII letter it swallowed (it comes back). If it could not pair it, it
+    printed U+FFFD: the character's last byte is lost, and is guessed from
+    its neighbours (the full stop at a line end) or marked.
+    """
+    for j in range(last, len(run)):
+        code = _gbk_bytes(run[j])
+        if code is None:
+            break
+        if code[1] < 0x80:  # (leftover byte, swallowed ASCII byte)
+            try:
+                return data[end : offsets[j] + 1].decode("utf-8") + chr(code[1]), j + 1
+            except UnicodeDecodeError:
+                break
+    if run.endswith("\ufffd") and len(run) - 1 > last:
+        rest = data[end : offsets[len(run) - 1]]
+        if len(rest) >= 2 and 0xE2 <= rest[-2] <= 0xEF and 0x80 <= rest[-1] <= 0xBF:
+            try:
+                complete = rest[:-2].decode("utf-8")
+            except UnicodeDecodeError:
+                return "", last
+            guesses = [(rest[-2:] + bytes((x,))).decode("utf-8") for x in range(0x80, 0xC0)]
+            before = (data[max(0, end - 3) : end].decode("utf-8", "ignore") + complete)[-1:]
+            if after in ("", "\n") and "。" in guesses:
+                return complete + "。", len(run)  # at the end of a line, the full stop (as in _dangling_lead)
+            return complete + (_confident_guess(before, guesses, after, min_pairs=1) or marker), len(run)
+    return "", last
+
+
+# GBK read as Latin-1 / Windows-1252: each GBK byte became one Latin character.
+CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_LATIN_SIGN = re.compile("[\x80-\xff€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ]")  # not only “”‘’…—, common in Chinese
+_LATIN_RUN = regex.compile(f"(?:[\\x80-\\xff{CP1252_HIGH}][\\x40-\\x7e\\x80-\\xff{CP1252_HIGH}])+")
+
+
+def _latin_byte(ch: str) -> int:
+    o = ord(ch)
+    return o if o <= 0xFF else ch.encode("cp1252")[0]
+
+
+def gbk_as_latin1(text: str) -> list[Fix]:
+    """Re-decode runs that are GBK bytes read as Latin-1 or Windows-1252 (``ÖÐÎÄ`` for ``中文``).
+
+    A decoder that assumed a Western code page made one Latin character of
+    every byte. A GBK character is a lead byte 0x81–0xFE and a trail byte
+    0x40–0xFE, so the run is pairs of (high, high-or-ASCII) characters; taking
+    the bytes back and decoding them as GBK gives the text, if it reads well.
+
+    >>> gbk_as_latin1("标题：ÖÐÎÄÍøÒ³")
+    [(3, 11, '中文网页', 'gbk_as_latin1')]
+    >>> gbk_as_latin1("Müller, Straße, café")
+    []
+    """
+    fixes: list[Fix] = []
+    if not _LATIN_SIGN.search(text):
+        return fixes
+    for m in _LATIN_RUN.finditer(text):
+        seen = m.group()
+        raw = bytes(_latin_byte(ch) for ch in seen)
+        try:
+            repaired = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            continue
+        if not any(is_han(ch) for ch in repaired):
+            continue
+        if _accept(seen, repaired):
+            fixes.append((m.start(), m.end(), repaired, "gbk_as_latin1"))
+    return fixes
+
+
+def fix_gain(text: str, fix: Fix) -> float:
+    """How much more plausible a repair makes the text around it (mean score × length).
+
+    >>> fix_gain("新聞：いゅ呼", (3, 6, "中文網", "big5_as_gbk")) > 0
+    True
+    """
+    start, end, after, _ = fix
+    before_context, after_context = text[max(0, start - 2) : start], text[end : end + 2]
+    old = charmodel.score(before_context + text[start:end] + after_context)
+    new = charmodel.score(before_context + after + after_context)
+    return (new - old) * max(len(after), 1)
+
+
+def choose(text: str, fixes: list[Fix]) -> list[Fix]:
+    """Pick non-overlapping repairs, the most plausible first.
+
+    The byte-level readings compete: the garble of one misreading can also
+    be read another way that looks better than the garble without being
+    right (a GBK-as-Big5 run read one byte later), so where candidates
+    overlap, the one that gains most wins.
+
+    >>> choose("ab", [(0, 2, "中文", "x"), (1, 2, "丁", "y")])
+    [(0, 2, '中文', 'x')]
+    """
+    taken: list[Fix] = []
+    for fix in sorted(fixes, key=lambda f: -fix_gain(text, f)):
+        if all(fix[1] <= t[0] or fix[0] >= t[1] for t in taken):
+            taken.append(fix)
+    return sorted(taken)
