@@ -90,18 +90,30 @@ class RunStats:
 
     def finished(self, doc: Document) -> None:
         """Count a document leaving the pipeline, written or dropped."""
-        changed: set[str] = set()
+        # Documents carry hundreds of edits; count per (stage, rule) first and
+        # touch the stats objects once per pair.
+        edits: Counter[tuple[str, str]] = Counter()
+        removed: Counter[tuple[str, str]] = Counter()
+        added: Counter[str] = Counter()
         for edit in doc.edits:
-            stage = self.stages.setdefault(edit.stage, StageStats())
-            stage.edits += 1
-            stage.chars_removed += max(0, len(edit.before) - len(edit.after))
-            stage.chars_added += max(0, len(edit.after) - len(edit.before))
-            changed.add(edit.stage)
-            rule = self.rules.setdefault(f"{edit.stage}/{edit.rule}", RuleStats())
-            rule.edits += 1
-            rule.chars_removed += max(0, len(edit.before) - len(edit.after))
-        for name in changed:
-            self.stages[name].docs_changed += 1
+            key = (edit.stage, edit.rule)
+            edits[key] += 1
+            delta = len(edit.before) - len(edit.after)
+            if delta > 0:
+                removed[key] += delta
+            elif delta < 0:
+                added[edit.stage] -= delta
+        for (stage_name, rule_name), count in edits.items():
+            stage = self.stages.setdefault(stage_name, StageStats())
+            stage.edits += count
+            stage.chars_removed += removed[(stage_name, rule_name)]
+            rule = self.rules.setdefault(f"{stage_name}/{rule_name}", RuleStats())
+            rule.edits += count
+            rule.chars_removed += removed[(stage_name, rule_name)]
+        for stage_name, count in added.items():
+            self.stages[stage_name].chars_added += count
+        for stage_name in {stage_name for stage_name, _ in edits}:
+            self.stages[stage_name].docs_changed += 1
         if doc.dropped is not None:
             self.drops[f"{doc.dropped.stage}:{doc.dropped.reason}"] += 1
             self.stages.setdefault(doc.dropped.stage, StageStats()).dropped += 1

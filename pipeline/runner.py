@@ -5,13 +5,17 @@ The stage list is cut into *segments* at each corpus-level stage::
     [whitespace, repair, normalize, rules, boilerplate*, quality, dedup*]
      \\______________ segment 1 ______________/ \\___ segment 2 ___/  3
 
-Segment 1 reads the input, runs its per-document stages in a process pool and
-calls ``boilerplate.observe`` on each result; the documents are spilled to a
-temporary file in the output's staging folder and the states are streamed into
-``boilerplate.merge``. Segment 2 reads the spill, applies ``boilerplate`` with
-its summary, runs ``quality`` and observes for ``dedup``; segment 3 applies
-``dedup`` and writes. Memory holds the in-flight window of documents and the
-corpus stages' compact summaries, never the corpus.
+Segment 1 reads the input and sends it in chunks to a process pool; a worker
+runs the per-document stages and ``boilerplate.observe`` on each document of
+its chunk, parks the chunk's documents in a file in the output's staging
+folder and returns only their (small) observed states, which stream into
+``boilerplate.merge`` in the parent. Segment 2 sends the parked chunks' paths:
+a worker loads one, applies ``boilerplate`` with its summary, runs ``quality``,
+observes for ``dedup`` and parks the chunk again; segment 3 applies ``dedup``
+and returns the documents, which the parent writes. The parent handles a
+document's text only when it reads it and when it writes it. Memory holds the
+in-flight window of chunks and the corpus stages' compact summaries, never the
+corpus.
 
 Order is deterministic: documents are processed in chunks, and results are
 consumed in input order whatever the number of workers, so the output of
@@ -27,6 +31,7 @@ written directly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -42,6 +47,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from . import __version__
+from .audit import DROPPED_FILE, EDITS_FILE, PROBLEMS_FILE, dropped_record, edits_record
 from .config import Config
 from .document import Document
 from .io import JSONL_SUFFIXES, Problem, atomic_write, inside, read_folder, safe_relpath
@@ -107,10 +113,10 @@ def split_segments(stages: Iterable[Any]) -> list[list[Any]]:
     return segments
 
 
-Result = tuple[Document, Any, list[float]]
+Processed = tuple[Document, Any, list[float]]
 
 
-def process(segment: Segment, doc: Document) -> Result:
+def process(segment: Segment, doc: Document) -> Processed:
     """Run a segment's steps on one document; return it, its observed state and timings.
 
     A step that raises is reported as a warning on the document, and the
@@ -139,6 +145,63 @@ def process(segment: Segment, doc: Document) -> Result:
     return doc, state, seconds
 
 
+@dataclass(frozen=True)
+class Task:
+    """One chunk of work for a worker.
+
+    The first pass sends the documents themselves (``docs``); later passes send
+    only the path of a chunk the previous pass parked on disk (``spill_in``).
+    With ``spill_out`` set (a corpus-level stage follows), the worker parks the
+    surviving documents there itself and returns only their observed states:
+    the parent never has to unpickle, re-pickle and ship documents it does not
+    write. Without it, the survivors come back to be written.
+    """
+
+    docs: list[Document] | None = None
+    spill_in: Path | None = None
+    spill_out: Path | None = None
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back for a task."""
+
+    states: list[Any]  # observed states of the parked documents, in order
+    finished: list[Document]  # documents leaving the pipeline here (dropped, or all in the last pass)
+    parked: int  # documents written to ``parked_at``
+    parked_at: Path | None
+    seconds: list[float]  # per step (and observer) of the segment, summed over the chunk
+
+
+def run_task(segment: Segment, task: Task) -> ChunkResult:
+    """Run a segment over one chunk: load, process every document, park or return."""
+    if task.docs is not None:
+        docs = task.docs
+    else:
+        assert task.spill_in is not None
+        with open(task.spill_in, "rb") as fh:
+            docs = pickle.load(fh)
+        task.spill_in.unlink()
+    seconds = [0.0] * (len(segment.steps) + (segment.observer is not None))
+    parked: list[Document] = []
+    states: list[Any] = []
+    finished: list[Document] = []
+    for doc in docs:
+        doc, state, spent = process(segment, doc)
+        for i, value in enumerate(spent):
+            seconds[i] += value
+        if doc.dropped is None and task.spill_out is not None:
+            parked.append(doc)
+            states.append(state)
+        else:
+            finished.append(doc)
+    if parked:
+        assert task.spill_out is not None
+        with open(task.spill_out, "wb") as fh:
+            pickle.dump(parked, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return ChunkResult(states, finished, len(parked), task.spill_out, seconds)
+
+
 _SEGMENT: Segment | None = None
 
 
@@ -147,12 +210,13 @@ def _init_worker(segment: Segment) -> None:
     _SEGMENT = segment
 
 
-def _process_chunk(chunk: list[Document]) -> list[Result]:
+def _run_task_in_worker(task: Task) -> ChunkResult:
     assert _SEGMENT is not None
-    return [process(_SEGMENT, doc) for doc in chunk]
+    return run_task(_SEGMENT, task)
 
 
-def _chunks(docs: Iterable[Document], size: int, max_chars: int = 2_000_000) -> Iterator[list[Document]]:
+def chunks(docs: Iterable[Document], size: int = 32, max_chars: int = 2_000_000) -> Iterator[list[Document]]:
+    """Group documents into chunks of ``size`` (fewer when they are long)."""
     chunk: list[Document] = []
     chars = 0
     for doc in docs:
@@ -165,52 +229,26 @@ def _chunks(docs: Iterable[Document], size: int, max_chars: int = 2_000_000) -> 
         yield chunk
 
 
-def execute(segment: Segment, docs: Iterable[Document], workers: int, chunk_size: int = 32) -> Iterator[Result]:
-    """Run a segment over documents, in input order, with at most a window in flight.
+def execute(segment: Segment, tasks: Iterable[Task], workers: int) -> Iterator[ChunkResult]:
+    """Run a segment over tasks, results in task order, with at most a window in flight.
 
     ``multiprocessing.Pool.imap`` would read the whole input into its task
-    queue; here at most ``4 * workers`` chunks are outstanding, so memory stays
-    bounded however large the input is.
+    queue; here at most ``4 * workers`` tasks are outstanding, so memory stays
+    bounded however large the input is. One worker runs in this process.
     """
     if workers <= 1:
-        for doc in docs:
-            yield process(segment, doc)
+        for task in tasks:
+            yield run_task(segment, task)
         return
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(workers, initializer=_init_worker, initargs=(segment,)) as pool:
         pending: deque[Any] = deque()
-        for chunk in _chunks(docs, chunk_size):
-            pending.append(pool.apply_async(_process_chunk, (chunk,)))
+        for task in tasks:
+            pending.append(pool.apply_async(_run_task_in_worker, (task,)))
             while len(pending) >= 4 * workers:
-                yield from pending.popleft().get()
+                yield pending.popleft().get()
         while pending:
-            yield from pending.popleft().get()
-
-
-# -- spilling documents between passes ------------------------------------------------------
-
-
-class Spill:
-    """Documents parked on disk between two passes (pickles, one after another)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[bytes] | None = open(path, "wb")
-        self.count = 0
-
-    def write(self, doc: Document) -> None:
-        assert self._fh is not None
-        pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self.count += 1
-
-    def read(self) -> Iterator[Document]:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        with open(self.path, "rb") as fh:
-            for _ in range(self.count):
-                yield pickle.load(fh)
-        self.path.unlink()
+            yield pending.popleft().get()
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -243,9 +281,9 @@ class Sink:
         self.shard_size = shard_size
         self.stats = stats
         (root / "audit").mkdir(parents=True)
-        self._edits = open(root / "audit" / "edits.jsonl", "w", encoding="utf-8")
-        self._dropped = open(root / "audit" / "dropped.jsonl", "w", encoding="utf-8")
-        self._problems = open(root / "audit" / "problems.jsonl", "w", encoding="utf-8")
+        self._edits = open(root / EDITS_FILE, "w", encoding="utf-8")
+        self._dropped = open(root / DROPPED_FILE, "w", encoding="utf-8")
+        self._problems = open(root / PROBLEMS_FILE, "w", encoding="utf-8")
         self._folders: set[Path] = set()
         self._shard: IO[str] | None = None
         self._shard_index = 0
@@ -263,10 +301,9 @@ class Sink:
             doc.drop("write", "empty")
         self.stats.finished(doc)
         if doc.edits:
-            self._edits.write(_json_line({"id": doc.id, "source": doc.source, "edits": [e.to_json() for e in doc.edits]}))
+            self._edits.write(_json_line(edits_record(doc)))
         if doc.dropped is not None:
-            record = {"id": doc.id, "source": doc.source, **doc.dropped.to_json(), "text": doc.text}
-            self._dropped.write(_json_line(record))
+            self._dropped.write(_json_line(dropped_record(doc)))
             return
         if "txt" in self.formats:
             self._write_txt(doc)
@@ -312,7 +349,7 @@ class Sink:
 # Characters str.splitlines() and many JSONL readers take for line breaks, which
 # json.dumps(ensure_ascii=False) leaves raw inside strings: escape them so one
 # record is always exactly one line.
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAKS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def _json_line(record: dict[str, Any]) -> str:
@@ -321,7 +358,11 @@ def _json_line(record: dict[str, Any]) -> str:
     >>> _json_line({"t": "好\u2028的"})
     '{"t": "好\\\\u2028的"}\\n'
     """
-    return json.dumps(record, ensure_ascii=False, default=_json_default).translate(_LINE_BREAKS) + "\n"
+    line = json.dumps(record, ensure_ascii=False, default=_json_default)
+    for char, escaped in _LINE_BREAKS:
+        if char in line:  # rare: a scan is much cheaper than str.translate
+            line = line.replace(char, escaped)
+    return line + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -508,7 +549,7 @@ def run_pipeline(
                     stats.read(item)
                     yield item
 
-        docs: Iterable[Document] = source()
+        tasks: Iterable[Task] = (Task(docs=chunk) for chunk in chunks(source()))
         carried: tuple[Any, ...] = ()  # bound applies of the corpus stages seen so far
         segments = split_segments(stages)
         for number, seg_stages in enumerate(segments, 1):
@@ -516,24 +557,23 @@ def run_pipeline(
             steps = carried + tuple(seg_stages[:-1] if observer else seg_stages)
             segment = Segment(steps, observer)
             names = [s.name for s in steps] + ([observer.name] if observer else [])
-            label = f"pass {number}/{len(segments)}"
+            parked: list[Path] = []
+            if observer is not None:
+                tasks = _parking(tasks, staging.path / f".pass-{number}")
+            results = execute(segment, tasks, workers)
             progress.start()
-            results = execute(segment, docs, workers)
+            states = _collect(results, parked, sink, stats, names, warn, progress, f"pass {number}/{len(segments)}")
             if observer is None:
-                for count, (doc, _, seconds) in enumerate(results, 1):
-                    stats.add_seconds(_timings(names, seconds))
-                    sink.finish(doc, warn)
-                    progress.update(label, count)
+                for _ in states:  # the last pass: every document is finished, none observed
+                    pass
                 break
-            spill = Spill(staging.path / f".spill-{number}.pickle")
-            states = _observe(results, spill, sink, stats, names, warn, progress, label)
             summary = observer.merge(states)
             for _ in states:
                 raise RuntimeError(f"stage {observer.name!r}: merge() did not consume every state")
             stats.sections[observer.name] = describe(observer, summary)
             write_artifacts(observer, summary, staging.path)
             carried = (Bound(observer, summary),)
-            docs = spill.read()
+            tasks = (Task(spill_in=path) for path in parked)
         progress.done()
         sink.close()
 
@@ -552,9 +592,16 @@ def run_pipeline(
     return report
 
 
-def _observe(
-    results: Iterator[Result],
-    spill: Spill,
+def _parking(tasks: Iterable[Task], folder: Path) -> Iterator[Task]:
+    """The same tasks, each told where to park its surviving documents."""
+    folder.mkdir()
+    for number, task in enumerate(tasks):
+        yield dataclasses.replace(task, spill_out=folder / f"{number:08d}.pickle")
+
+
+def _collect(
+    results: Iterator[ChunkResult],
+    parked: list[Path],
     sink: Sink,
     stats: RunStats,
     names: list[str],
@@ -562,15 +609,17 @@ def _observe(
     progress: Progress,
     label: str,
 ) -> Iterator[Any]:
-    """Stream observed states to ``merge``; park documents on disk, finish dropped ones."""
-    for count, (doc, state, seconds) in enumerate(results, 1):
-        stats.add_seconds(_timings(names, seconds))
-        progress.update(label, count)
-        if doc.dropped is not None:
+    """Finish the documents that leave here, note parked chunks, stream states to ``merge``."""
+    count = 0
+    for result in results:
+        stats.add_seconds(_timings(names, result.seconds))
+        for doc in result.finished:
             sink.finish(doc, warn)
-            continue
-        spill.write(doc)
-        yield state
+        if result.parked_at is not None and result.parked:
+            parked.append(result.parked_at)
+        count += len(result.finished) + result.parked
+        progress.update(label, count)
+        yield from result.states
 
 
 def _timings(names: list[str], seconds: list[float]) -> dict[str, float]:

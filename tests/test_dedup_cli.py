@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.corpora import clean_news
+from pipeline.audit import read_dropped
 from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.dedup import TEXT_STAGES
@@ -58,8 +59,7 @@ def test_dedup_folder_writes_survivors_unchanged(crawl: Path, tmp_path: Path) ->
     assert written == {"a.txt", "b.txt"}
     for name in written:  # byte for byte as read
         assert (out / "corpus" / name).read_bytes() == (crawl / name).read_bytes()
-    lines = (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").splitlines()
-    dropped = {r["id"]: r for r in map(json.loads, lines)}
+    dropped = {r["id"]: r for r in read_dropped(out)}
     assert dropped["site2/a-copy.txt"]["reason"] == "exact_duplicate"
     assert dropped["site2/a-edit.txt"]["reason"] == "near_duplicate"
     assert dropped["site2/a-edit.txt"]["details"]["survivor"] == "a.txt"
@@ -99,7 +99,7 @@ def test_dedup_against_an_earlier_output(crawl: Path, tmp_path: Path) -> None:
     (batch / "other.txt").write_text(article(700), encoding="utf-8")
     code, _, stderr = invoke("dedup", str(batch), "-o", str(out2), "--against", str(out1), "-q")
     assert code == 0, stderr
-    record = json.loads((out2 / "audit" / "dropped.jsonl").read_text(encoding="utf-8"))
+    (record,) = read_dropped(out2)
     assert record["id"] == "new.txt" and record["details"]["survivor"] == "a.txt"
     assert record["details"]["against"] == str(out1)
     assert [p.name for p in (out2 / "corpus").iterdir()] == ["other.txt"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.corpora import clean_news, clean_news_lines
+from pipeline.audit import read_dropped
 from pipeline.config import Config, RunConfig
 from pipeline.document import Document
 from pipeline.lines import line_key
@@ -121,7 +121,7 @@ def test_dropped_documents_are_in_the_audit(tree, tmp_path):
     root = tree({"spam.txt": "\n".join(["加微信领红包，稳赚不赔"] * 8), "ok.txt": clean_news()[0]})
     run_pipeline(root, tmp_path / "out", Config(run=RunConfig(workers=1, progress=False)),
                  stages=[Whitespace(), Repetition(), Quality()], warn=lambda m: None)
-    (record,) = [json.loads(line) for line in (tmp_path / "out" / "audit" / "dropped.jsonl").open(encoding="utf-8")]
+    (record,) = read_dropped(tmp_path / "out")
     assert record["id"] == "spam.txt" and record["stage"] == "quality"
     assert record["reason"] == "duplicate_lines" and record["details"]["value"] == 0.875
 

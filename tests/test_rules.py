@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.audit import read_edits
 from pipeline.cli import main
 from pipeline.config import ConfigError, Config, parse_config
 from pipeline.document import Document, Edit, replay
@@ -383,8 +384,8 @@ def test_user_rule_folder_works_end_to_end(tmp_path: Path) -> None:
     assert out == "成渝两地合作成果丰硕。\n限时特惠活动受到市民欢迎。\n"
     assert report["rules"]["rules/site.promo_banner"]["edits"] == 1
     assert report["rules"]["rules/nav.page_tools"]["edits"] == 1  # the shipped library still runs
-    (line,) = (tmp_path / "out" / "audit" / "edits.jsonl").read_text(encoding="utf-8").splitlines()
-    (edit,) = [e for e in json.loads(line)["edits"] if e["rule"] == "site.promo_banner"]
+    ((_, edits),) = read_edits(tmp_path / "out")
+    (edit,) = [e.to_json() for e in edits if e.rule == "site.promo_banner"]
     assert edit["stage"] == "rules" and edit["before"] == "【限时特惠】全场五折\n" and edit["after"] == ""
 
 

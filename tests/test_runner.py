@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import runner as runner_module
+from pipeline.audit import read_dropped, read_edits
 from pipeline.config import Config, RunConfig
-from pipeline.document import Document, Edit, replay
-from pipeline.runner import STAGING_PREFIX, RunError, Segment, execute, run_pipeline
+from pipeline.document import Document, replay
+from pipeline.runner import STAGING_PREFIX, RunError, Segment, Task, chunks, execute, run_pipeline, run_task
 from pipeline.whitespace import Whitespace
 
 from .conftest import read_tree
@@ -108,7 +109,7 @@ def test_corpus_stage_drops_are_audited_with_survivor(tree, tmp_path):
     root = tree({"a.txt": "same", "b.txt": "same", "c.txt": "other", "d.txt": "same\n\n"})
     out = tmp_path / "out"
     report = run_pipeline(root, out, cfg(), stages=STAGES)
-    dropped = [json.loads(line) for line in (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").splitlines()]
+    dropped = list(read_dropped(out))
     assert [(d["id"], d["reason"], d["details"]) for d in dropped] == [
         ("b.txt", "exact", {"survivor_seq": 0}),
         ("d.txt", "exact", {"survivor_seq": 0}),  # equal after whitespace clean-up
@@ -135,10 +136,7 @@ def test_audit_replays_to_output(tree, tmp_path):
     root = tree(files)
     out = tmp_path / "out"
     run_pipeline(root, out, cfg(2), stages=STAGES)
-    edits = {}
-    for line in (out / "audit" / "edits.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        edits[record["id"]] = [Edit.from_json(e) for e in record["edits"]]
+    edits = dict(read_edits(out))
     for rel, text in files.items():
         path = out / "corpus" / rel
         original = text[:-1] if text.endswith("\n") else text  # the reader's final-newline rule
@@ -164,14 +162,8 @@ def test_nothing_lost_through_a_whole_run(tmp_path_factory, texts):
         (root / f"{i}.txt").write_text(text, encoding="utf-8", newline="")
     out = base / "out"
     run_pipeline(root, out, cfg(), stages=STAGES, warn=lambda m: None)
-    edits = {}
-    for line in (out / "audit" / "edits.jsonl").read_text(encoding="utf-8").split("\n")[:-1]:
-        record = json.loads(line)
-        edits[record["id"]] = [Edit.from_json(e) for e in record["edits"]]
-    dropped = {
-        json.loads(line)["id"]: json.loads(line)
-        for line in (out / "audit" / "dropped.jsonl").read_text(encoding="utf-8").split("\n")[:-1]
-    }
+    edits = dict(read_edits(out))
+    dropped = {record["id"]: record for record in read_dropped(out)}
     for i, text in enumerate(texts):
         rel = f"{i}.txt"
         original = text[:-1] if text.endswith("\n") else text  # the reader's final-newline rule
@@ -339,11 +331,25 @@ def test_execute_keeps_a_bounded_window_in_flight():
             produced["n"] += 1
             yield Document(id=str(i), text="x", seq=i)
 
-    ahead = 0
-    for consumed, (doc, _, _) in enumerate(execute(Segment((Whitespace(),), None), docs(), workers=2), 1):
+    ahead = consumed = 0
+    tasks = (Task(docs=chunk) for chunk in chunks(docs(), size=32))
+    for result in execute(Segment((Whitespace(),), None), tasks, workers=2):
+        for doc in result.finished:
+            assert doc.seq == consumed  # input order
+            consumed += 1
         ahead = max(ahead, produced["n"] - consumed)
-        assert doc.seq == consumed - 1  # input order
-    assert ahead <= 4 * 2 * 32 + 32
+    assert consumed == 3000
+    assert ahead <= (4 * 2 + 1) * 32
+
+
+def test_workers_park_chunks_and_return_only_states(tmp_path):
+    docs = [Document(id=str(i), text=f"doc {i}\r\n", seq=i) for i in range(5)]
+    docs[2].text = ""
+    result = run_task(Segment((Whitespace(),), ExactDup()), Task(docs=docs, spill_out=tmp_path / "c.pickle"))
+    assert result.parked == 5 and result.finished == [] and len(result.states) == 5
+    again = run_task(Segment((Shout(),), None), Task(spill_in=tmp_path / "c.pickle"))
+    assert [d.text for d in again.finished] == ["DOC 0", "DOC 1", "", "DOC 3", "DOC 4"]
+    assert not (tmp_path / "c.pickle").exists()  # a parked chunk is read once
 
 
 def test_default_workers_is_all_cores():
