@@ -1,10 +1,11 @@
 """Throughput of the whole pipeline for 1 and 2 workers on a synthetic corpus.
 
     python -m benchmarks.bench_pipeline --docs 20000          # the issue's figure
+    python -m benchmarks.bench_pipeline --docs 20000 --source news   # mostly clean input
     python -m benchmarks.bench_pipeline --quick               # a few hundred docs (run by the tests)
 
-The corpus is generated from the seeds' paragraphs (``corpora.synthetic_documents``)
-into a temporary folder. Each worker count runs in a fresh child process so its
+The corpus is generated (``corpora.synthetic_documents``) from the seeds'
+damaged paragraphs or from clean news paragraphs into a temporary folder. Each worker count runs in a fresh child process so its
 peak RSS (the parent's and the largest worker's) is its own. Prints docs/s, MB/s
 of input text, wall time, peak RSS and the speed-up over one worker.
 """
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=20_000, help="documents to generate (default 20000)")
     parser.add_argument("--workers", default="1,2", help="worker counts to compare (default 1,2)")
     parser.add_argument("--stages", help="comma-separated stage list (default: the default pipeline)")
+    parser.add_argument("--source", choices=["seeds", "news"], default="seeds",
+                        help="seeds: the seeds' damaged paragraphs (every stage works hard); "
+                             "news: clean People's Daily paragraphs (the common case)")
     parser.add_argument("--quick", action="store_true", help="300 documents: a smoke run for the test suite")
     parser.add_argument("--child", nargs=3, metavar=("INPUT", "OUTPUT", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -64,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     n = 300 if args.quick else args.docs
     with tempfile.TemporaryDirectory(prefix="cc-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
-        size = write_corpus(corpus, synthetic_documents(n))
-        print(f"corpus: {n:,} documents, {size / 1e6:.1f} MB (synthetic, from the seeds' paragraphs)")
+        size = write_corpus(corpus, synthetic_documents(n, source=args.source))
+        origin = "the seeds' paragraphs" if args.source == "seeds" else "clean news paragraphs"
+        print(f"corpus: {n:,} documents, {size / 1e6:.1f} MB (synthetic, from {origin})")
         baseline = None
         for workers in (int(w) for w in args.workers.split(",")):
             cmd = [sys.executable, "-m", "benchmarks.bench_pipeline", "--child", str(corpus), f"{tmp}/out{workers}", str(workers)]
