@@ -5,7 +5,8 @@ one module and one line here. Order matters: repair before normalisation (fix
 the bytes before judging the characters), normalisation before rules (rules are
 written once, in Simplified script with Chinese punctuation), rules and
 repetition before deduplication (boilerplate must not decide what counts as a
-duplicate).
+duplicate), tidy after every stage that removes text (it sweeps up the blank
+lines removals leave), quality last before dedup (it scores the final text).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .quality import Quality
 from .repair import Repair
 from .repetition import Repetition
 from .rules import Rules
+from .tidy import Tidy
 from .whitespace import Whitespace
 
 #: The stages ``cleancorpus run`` runs when no config names others, in order.
@@ -27,6 +29,7 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Rules,
     Repetition,
     Boilerplate,
+    Tidy,
     Quality,
     Dedup,
 )

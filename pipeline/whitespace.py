@@ -64,6 +64,10 @@ def edges(text: str) -> list[tuple[int, int, str]]:
     return regex_spans(_EDGES, "", text)
 
 
+#: The fixers that leave clean layout behind, in order.
+LAYOUT = (trailing_blanks, blank_runs, edges)
+
+
 @dataclass(frozen=True)
 class Whitespace:
     """Normalise line endings, strip trailing blanks, collapse blank-line runs, trim."""
@@ -71,6 +75,6 @@ class Whitespace:
     name: ClassVar[str] = "whitespace"
 
     def apply(self, doc: Document) -> Document:
-        for fixer in (line_endings, trailing_blanks, blank_runs, edges):
+        for fixer in (line_endings, *LAYOUT):
             doc.replace(fixer(doc.text), self.name, fixer.__name__)
         return doc
