@@ -73,3 +73,12 @@ def test_bad_config_names_file_table_and_key(tree, tmp_path):
     result = CliRunner().invoke(main, ["run", str(root), "-o", str(tmp_path / "o"), "-c", str(config)])
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {config} [run]: unknown key 'workerz'")
+
+
+def test_python_dash_m_pipeline_is_the_same_command():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=True)
+    assert "Clean, repair and deduplicate" in result.stdout
+    assert all(name in result.stdout for name in ("run", "rules", "dedup", "stages"))

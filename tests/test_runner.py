@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -354,3 +355,27 @@ def test_workers_park_chunks_and_return_only_states(tmp_path):
 
 def test_default_workers_is_all_cores():
     assert runner_module.default_workers() == len(os.sched_getaffinity(0))
+
+
+class FakeTerminal(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_line_only_on_a_terminal(monkeypatch):
+    clock = iter(range(0, 100))
+    monkeypatch.setattr(runner_module.time, "monotonic", lambda: next(clock))
+    for tty, expected in ((True, True), (False, False)):
+        stream = FakeTerminal(tty)
+        progress = runner_module.Progress(enabled=True, stream=stream)
+        progress.start()
+        progress.update("pass 1/3", 1234)
+        progress.done()
+        assert ("pass 1/3: 1,234 documents" in stream.getvalue()) is expected
+    quiet = FakeTerminal(True)
+    runner_module.Progress(enabled=False, stream=quiet).update("pass 1/3", 5)
+    assert quiet.getvalue() == ""
