@@ -328,6 +328,13 @@ def test_keyword_index_matches_naive_search() -> None:
     assert index.around("返回顶部", [2]) == {"返回顶部", "返回"}
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab版）", min_size=1, max_size=4), max_size=8), st.text(alphabet="ab版）\n", max_size=40))
+def test_keyword_index_finds_exactly_the_keywords_that_occur(keywords: list[str], text: str) -> None:
+    """Keywords that overlap, nest or repeat are all found, and nothing else (one scan, not one per keyword)."""
+    assert KeywordIndex.build(keywords).present(text) == {k for k in keywords if k in text}
+
+
 def test_removal_that_joins_a_keyword_lets_a_later_rule_run() -> None:
     cut = make_rule(id="t.cut", action="delete_span", pattern="XX", keywords=["XX"])
     later = make_rule(id="t.later", pattern="^返回顶部$")
