@@ -1,10 +1,12 @@
 """Lines of a document: where they are, what they say once markup noise is ignored, how to cut them.
 
-The repetition, boilerplate and quality stages all reason about whole lines
-(a line is a paragraph in scraped news: the HTML-to-text step puts one ``<p>``
-on one line). They share three things, kept here so they are written once:
+The rules, repetition, boilerplate and quality stages all reason about whole
+lines (a line is a paragraph in scraped news: the HTML-to-text step puts one
+``<p>`` on one line). They share these, kept here so they are written once:
 
-* :func:`split_lines` finds the non-empty lines with their offsets;
+* :class:`LineIndex` says where every line starts and ends, which are blank
+  and which line holds a given character; :func:`split_lines` gives the
+  non-empty lines with their offsets;
 * :func:`line_key` is what a line *says*, with the noise that differs between
   two copies of the same line removed (punctuation, spaces, width, case), so
   ``“（上接1版）要积极推动…”`` and ``(上接1版)要积极推动…`` have one key;
@@ -14,15 +16,16 @@ on one line). They share three things, kept here so they are written once:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
+import itertools
 import unicodedata
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import regex
 
-_LINE = regex.compile(r"[^\n]+")
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 _PARAGRAPH_BREAK = regex.compile(r"\n\s*\n")
 
@@ -39,13 +42,60 @@ class Line(NamedTuple):
     text: str
 
 
+class LineIndex:
+    r"""Every line of a text, empty ones too: where each starts and ends, which are blank.
+
+    Code that cuts lines out needs more than the lines that say something: the
+    blank lines around them (a removal must not leave two in a row) and which
+    line holds a given character (a match). Offsets and blank flags are
+    computed in one go, since they are asked for line after line.
+
+    >>> lines = LineIndex("标题\n\n正文。")
+    >>> len(lines), lines.line_at(5), lines.start(2), lines.end(2), lines.blank(1)
+    (3, 2, 4, 7, True)
+    """
+
+    __slots__ = ("_parts", "_starts", "_blanks")
+
+    def __init__(self, text: str) -> None:
+        self._parts = text.split("\n")
+        # one offset more than there are lines: where a line after the last would start
+        self._starts = list(itertools.accumulate([len(p) + 1 for p in self._parts], initial=0))
+        self._blanks = [not p.strip() for p in self._parts]
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def line_at(self, pos: int) -> int:
+        """The line holding character ``pos`` (a line break belongs to the line it ends)."""
+        return bisect.bisect_right(self._starts, pos) - 1
+
+    def start(self, i: int) -> int:
+        return self._starts[i]
+
+    def end(self, i: int) -> int:
+        """Position of the line break ending line ``i`` (or the end of the text)."""
+        return self._starts[i + 1] - 1
+
+    def blank(self, i: int) -> bool:
+        """Whether line ``i`` is empty or only white space."""
+        return self._blanks[i]
+
+    def any_blank(self) -> bool:
+        return any(self._blanks)
+
+    def non_blank(self) -> list[Line]:
+        """The lines that hold anything but white space (see :func:`split_lines`)."""
+        return [Line(s, s + len(p), p) for s, p, b in zip(self._starts, self._parts, self._blanks) if not b]
+
+
 def split_lines(text: str) -> list[Line]:
     r"""The lines of ``text`` that hold anything but white space, with their offsets.
 
     >>> split_lines("标题\n\n 正文。\n")
     [Line(start=0, end=2, text='标题'), Line(start=4, end=8, text=' 正文。')]
     """
-    return [Line(m.start(), m.end(), m.group()) for m in _LINE.finditer(text) if not m.group().isspace()]
+    return LineIndex(text).non_blank()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -47,10 +47,8 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import functools
-import itertools
 import re
 import tomllib
 import typing
@@ -62,6 +60,7 @@ from typing import Any, ClassVar, Literal
 import regex
 
 from .document import Document, Edit
+from .lines import LineIndex
 
 Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_document", "extract_meta", "flag"]
 ACTIONS: tuple[str, ...] = typing.get_args(Action)
@@ -536,57 +535,27 @@ def find_matches(
     return [m for m in rule.pattern.finditer(text, pos, endpos, timeout=timeout) if m.end() > m.start()]
 
 
-class _Lines:
-    """Line geometry of a text: where each line starts and ends, which are blank.
+def _paragraph(lines: LineIndex, first: int, last: int) -> range:
+    """Lines of the paragraph(s) holding lines ``first``..``last``.
 
-    Built once per text a rule changes, and asked about every line near a
-    removal, so the offsets and blank flags are computed in one go up front.
+    Paragraphs are separated by blank lines; in a text without any blank line,
+    each line is a paragraph (pages that break paragraphs with single line
+    breaks).
     """
-
-    def __init__(self, text: str) -> None:
-        parts = text.split("\n")
-        # one offset more than there are lines: where a line after the last would start
-        self.starts = list(itertools.accumulate([len(p) + 1 for p in parts], initial=0))
-        self.blanks = [not p.strip() for p in parts]
-
-    def __len__(self) -> int:
-        return len(self.blanks)
-
-    def index(self, pos: int) -> int:
-        """The line holding character ``pos`` (a line break belongs to the line it ends)."""
-        return bisect.bisect_right(self.starts, pos) - 1
-
-    def start(self, i: int) -> int:
-        return self.starts[i]
-
-    def end(self, i: int) -> int:
-        """Position of the line break ending line ``i`` (or the end of the text)."""
-        return self.starts[i + 1] - 1
-
-    def blank(self, i: int) -> bool:
-        return self.blanks[i]
-
-    def paragraph(self, first: int, last: int) -> range:
-        """Lines of the paragraph(s) holding lines ``first``..``last``.
-
-        Paragraphs are separated by blank lines; in a text without any blank
-        line, each line is a paragraph (pages that break paragraphs with single
-        line breaks).
-        """
-        if not any(self.blanks):
-            return range(first, last + 1)
-        while first > 0 and not self.blanks[first - 1]:
-            first -= 1
-        while last + 1 < len(self) and not self.blanks[last + 1]:
-            last += 1
+    if not lines.any_blank():
         return range(first, last + 1)
+    while first > 0 and not lines.blank(first - 1):
+        first -= 1
+    while last + 1 < len(lines) and not lines.blank(last + 1):
+        last += 1
+    return range(first, last + 1)
 
 
 def _is_hspace(char: str) -> bool:
     return char != "\n" and char.isspace()
 
 
-def line_removals(text: str, lines: Iterable[int], geometry: _Lines | None = None) -> list[tuple[int, int, str]]:
+def line_removals(text: str, lines: Iterable[int], geometry: LineIndex | None = None) -> list[tuple[int, int, str]]:
     r"""Spans removing whole lines together with their line breaks.
 
     Blank lines next to a removed line go too when they would otherwise end
@@ -600,7 +569,7 @@ def line_removals(text: str, lines: Iterable[int], geometry: _Lines | None = Non
     >>> line_removals("a\n\nX", [2])
     [(1, 4, '')]
     """
-    g = geometry or _Lines(text)
+    g = geometry or LineIndex(text)
     gone = set(lines)
     near = {i for j in gone for i in (j - 1, j + 1) if 0 <= i < len(g) and i not in gone and g.blank(i)}
     for i in sorted(near):  # a blank line right after a kept blank line (or the start of the text) goes
@@ -647,15 +616,15 @@ def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) ->
     >>> removal_spans("实景图”。时时彩送8元 ", [(5, 11)], "delete_span")
     [(5, 12, '')]
     """
-    g = _Lines(text)
+    g = LineIndex(text)
     whole: set[int] = set()
     partial: list[tuple[int, int]] = []
     for start, end in matches:
-        first, last = g.index(start), g.index(end - 1)
+        first, last = g.line_at(start), g.line_at(end - 1)
         if action == "drop_line":
             whole.update(range(first, last + 1))
         elif action == "drop_paragraph":
-            whole.update(g.paragraph(first, last))
+            whole.update(_paragraph(g, first, last))
         elif not text[g.start(first) : start].strip() and not text[end : g.end(last)].strip():
             whole.update(range(first, last + 1))
         else:
@@ -668,9 +637,9 @@ def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) ->
     return sorted(spans)
 
 
-def _widen(text: str, g: _Lines, start: int, end: int) -> tuple[int, int]:
+def _widen(text: str, g: LineIndex, start: int, end: int) -> tuple[int, int]:
     """Take the blanks a removal would otherwise strand at a line edge or double up."""
-    line_start, line_end = g.start(g.index(start)), g.end(g.index(max(end - 1, start)))
+    line_start, line_end = g.start(g.line_at(start)), g.end(g.line_at(max(end - 1, start)))
     if not text[end:line_end].strip():  # reaches the end of its line
         end = line_end
         while start > line_start and _is_hspace(text[start - 1]):
@@ -919,7 +888,7 @@ def explain(text: str, rules: Iterable[Rule], timeout: float | None = 1.0) -> li
     >>> [(h.rule.id, h.line, h.text) for h in explain("正文。\\n返回顶部", [rule])]
     [('nav.top', 2, '返回顶部')]
     """
-    lines = _Lines(text)
+    lines = LineIndex(text)
     hits: list[Hit] = []
     for rule in rules:
         if rule.action in NO_OUTPUT_ACTIONS:
@@ -932,7 +901,7 @@ def explain(text: str, rules: Iterable[Rule], timeout: float | None = 1.0) -> li
             spans = removed_ranges(doc.edits)
         for start, end in spans:
             start, end = _trim_breaks(text, start, end)
-            hits.append(Hit(rule, start, end, lines.index(start) + 1, text[start:end]))
+            hits.append(Hit(rule, start, end, lines.line_at(start) + 1, text[start:end]))
     return sorted(hits, key=lambda h: (h.start, h.end))
 
 
