@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .stages import AVAILABLE, DEFAULT_PIPELINE
+from .tomlfile import read_toml
 
 
 class ConfigError(ValueError):
@@ -85,15 +85,7 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     """Read and validate a TOML config file (``None``: the defaults)."""
     if path is None:
         return Config()
-    where = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read config file: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-    return parse_config(data, where)
+    return parse_config(read_toml(path, "config file", ConfigError), str(path))
 
 
 def parse_config(data: dict[str, Any], where: str = "<config>") -> Config:

@@ -50,7 +50,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-import tomllib
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +60,7 @@ import regex
 
 from .document import Document, Edit
 from .lines import LineIndex
+from .tomlfile import read_toml
 
 Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_document", "extract_meta", "flag"]
 ACTIONS: tuple[str, ...] = typing.get_args(Action)
@@ -281,13 +281,7 @@ def builtin_rules_dir() -> Path:
 def load_rule_file(path: str | Path) -> list[Rule]:
     """Read and validate one rule file; any problem raises :class:`RuleError`."""
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, "rule file", RuleError)
     unknown = sorted(set(data) - {"rule"})
     if unknown:
         raise RuleError(f"{path}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] tables")

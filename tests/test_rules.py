@@ -119,6 +119,11 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
         load_rule_file(path)
 
 
+def test_unreadable_rule_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match=r"missing\.toml: cannot read rule file: No such file"):
+        load_rule_file(tmp_path / "missing.toml")
+
+
 def test_rule_file_without_rules_or_with_stray_keys(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="no \\[\\[rule\\]\\] tables"):
         load_rule_file(write_rules(tmp_path, "empty.toml", "# nothing\n"))
