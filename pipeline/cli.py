@@ -20,19 +20,9 @@ from .io import UndecodableError, decode_bytes
 from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused
+from .explain_rules import explain, legend, render
 from .report import summary
-from .rules import (
-    ExampleResult,
-    RuleError,
-    Rules,
-    apply_rules,
-    builtin_rules_dir,
-    check_rule,
-    explain,
-    legend,
-    load_rules,
-    render,
-)
+from .rules import ExampleResult, RuleError, Rules, apply_rules, builtin_rules_dir, check_rule, load_rules
 from .runner import RunError, run_pipeline
 from .stage import is_corpus_stage
 from .stages import AVAILABLE

@@ -230,21 +230,6 @@ class KeywordIndex:
         return frozenset(found)
 
 
-def junctions(edits: Sequence[Edit]) -> list[int]:
-    """Where, in the text after all ``edits``, each edit joined what came before and after it.
-
-    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
-    [0, 0]
-    """
-    points: list[int] = []
-    for edit in edits:
-        joined = edit.start + len(edit.after)
-        delta = len(edit.after) - len(edit.before)
-        points = [p if p <= edit.start else max(joined, p + delta) for p in points]
-        points.append(joined)
-    return points
-
-
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     """Every loaded rule in application order, the ones enabled for this run, and their keywords."""
@@ -504,7 +489,7 @@ def load_rule_set(
     return RuleSet(tuple(rules), active, KeywordIndex.build(k for r in active for k in r.keywords))
 
 
-# -- applying rules ----------------------------------------------------------------------------
+# -- matches and what they remove ----------------------------------------------------------
 
 
 def find_matches(
@@ -656,6 +641,54 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+# -- the edit log: where removals joined and cut the text ------------------------------------
+
+
+def junctions(edits: Sequence[Edit]) -> list[int]:
+    """Where, in the text after all ``edits``, each edit joined what came before and after it.
+
+    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
+    [0, 0]
+    """
+    points: list[int] = []
+    for edit in edits:
+        joined = edit.start + len(edit.after)
+        delta = len(edit.after) - len(edit.before)
+        points = [p if p <= edit.start else max(joined, p + delta) for p in points]
+        points.append(joined)
+    return points
+
+
+def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
+    """Where a log of removals cut the text it started from, in that text's coordinates.
+
+    Each edit indexes the text as the earlier edits left it; mapping it back
+    past the ranges already removed gives original positions.
+
+    >>> removed_ranges([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 2, 3, "d")])  # "abcd" → "acd" → "ac"
+    [(1, 2), (3, 4)]
+    """
+    removed: list[tuple[int, int]] = []
+    for edit in edits:
+        if edit.end > edit.start:
+            start = _to_original(edit.start, removed)
+            end = _to_original(edit.end - 1, removed) + 1
+            removed = _merge([*removed, (start, end)])
+    return removed
+
+
+def _to_original(pos: int, removed: list[tuple[int, int]]) -> int:
+    """Map a position in the shortened text to the original (``removed`` sorted, disjoint)."""
+    for start, end in removed:
+        if start > pos:
+            break
+        pos += end - start
+    return pos
+
+
+# -- applying rules ----------------------------------------------------------------------------
 
 
 def apply_rule(
@@ -855,125 +888,3 @@ def _keep_problem(rule: Rule, text: str, doc: Document) -> str:
     if doc.text != text:
         return "the text was changed"
     return ""
-
-
-# -- explaining what matched where ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """Where one rule matched or removed text, in the coordinates of the explained text."""
-
-    rule: Rule
-    start: int
-    end: int
-    line: int  # 1-based
-    text: str
-
-
-def explain(text: str, rules: Iterable[Rule], timeout: float | None = 1.0) -> list[Hit]:
-    """Every place each rule would act on ``text``, each rule judged on ``text`` alone.
-
-    For removing rules the hits are the spans the rule removes (all rounds);
-    for ``flag`` and ``drop_document`` rules, the pattern's matches.
-
-    >>> rule = parse_rule({"id": "nav.top", "description": "d", "action": "drop_line", "literals": ["返回顶部"],
-    ...     "examples": {"change": [{"input": "返回顶部", "output": ""}], "keep": ["顶部"]}}, "a.toml")
-    >>> [(h.rule.id, h.line, h.text) for h in explain("正文。\\n返回顶部", [rule])]
-    [('nav.top', 2, '返回顶部')]
-    """
-    lines = LineIndex(text)
-    hits: list[Hit] = []
-    for rule in rules:
-        if rule.action in NO_OUTPUT_ACTIONS:
-            try:
-                spans = [m.span() for m in find_matches(rule, text, timeout)]
-            except TimeoutError:
-                spans = []
-        else:
-            doc = apply_rules([rule], Document("explain", text), timeout)
-            spans = removed_ranges(doc.edits)
-        for start, end in spans:
-            start, end = _trim_breaks(text, start, end)
-            hits.append(Hit(rule, start, end, lines.line_at(start) + 1, text[start:end]))
-    return sorted(hits, key=lambda h: (h.start, h.end))
-
-
-def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
-    """Where a log of removals cut the text it started from, in that text's coordinates.
-
-    Each edit indexes the text as the earlier edits left it; mapping it back
-    past the ranges already removed gives original positions.
-
-    >>> removed_ranges([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 2, 3, "d")])  # "abcd" → "acd" → "ac"
-    [(1, 2), (3, 4)]
-    """
-    removed: list[tuple[int, int]] = []
-    for edit in edits:
-        if edit.end > edit.start:
-            start = _to_original(edit.start, removed)
-            end = _to_original(edit.end - 1, removed) + 1
-            removed = _merge([*removed, (start, end)])
-    return removed
-
-
-def _to_original(pos: int, removed: list[tuple[int, int]]) -> int:
-    """Map a position in the shortened text to the original (``removed`` sorted, disjoint)."""
-    for start, end in removed:
-        if start > pos:
-            break
-        pos += end - start
-    return pos
-
-
-def _trim_breaks(text: str, start: int, end: int) -> tuple[int, int]:
-    """A removed span without the line breaks at its ends, for display."""
-    while start < end and text[start] == "\n":
-        start += 1
-    while end > start and text[end - 1] == "\n":
-        end -= 1
-    return start, end
-
-
-#: ANSI colours per action, for a terminal.
-_COLOURS = {"flag": "yellow", "drop_document": "magenta", "extract_meta": "cyan"}
-
-
-def render(text: str, hits: Sequence[Hit], color: bool = False) -> str:
-    r"""The text with each hit marked ``⟦n …⟧`` (coloured when ``color``), n indexing the hit list.
-
-    Where hits overlap, the text is marked for the first; the later one is
-    listed all the same.
-
-    >>> rule = Rule("nav.top", "d", "drop_line", regex.compile("x"), (), Where(), (), (), "a.toml")
-    >>> render("正文。\n返回顶部", [Hit(rule, 4, 8, 2, "返回顶部")])
-    '正文。\n⟦1 返回顶部⟧'
-    """
-    import click  # the CLI's dependency; only rendering needs it
-
-    out: list[str] = []
-    pos = 0
-    for number, hit in enumerate(hits, 1):
-        if hit.start < pos:
-            continue
-        out.append(text[pos : hit.start])
-        body = text[hit.start : hit.end]
-        colour = _COLOURS.get(hit.rule.action, "red")
-        if color:
-            out.append(click.style(f"⟦{number} ", dim=True) + click.style(body, fg=colour, bold=True) + click.style("⟧", dim=True))
-        else:
-            out.append(f"⟦{number} {body}⟧")
-        pos = hit.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def legend(hits: Sequence[Hit], width: int = 60) -> str:
-    """One line per hit: number, line, rule id, action, what it matched."""
-    rows = []
-    for number, hit in enumerate(hits, 1):
-        shown = hit.text.replace("\n", "⏎")
-        if len(shown) > width:
-            shown = shown[: width - 1] + "…"
-        rows.append(f"[{number}] line {hit.line}: {hit.rule.id} ({hit.rule.action}, {Path(hit.rule.file).name}): {shown}")
-    return "\n".join(rows)

@@ -7,7 +7,6 @@ normalisation code.
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
@@ -19,7 +18,8 @@ from hypothesis import strategies as st
 from pipeline.audit import read_edits
 from pipeline.cli import main
 from pipeline.config import ConfigError, Config, parse_config
-from pipeline.document import Document, Edit, replay
+from pipeline.document import Document, replay
+from pipeline.explain_rules import explain, legend, render
 from pipeline.rules import (
     KeywordIndex,
     RuleError,
@@ -28,17 +28,14 @@ from pipeline.rules import (
     apply_rule,
     apply_rules,
     builtin_rules_dir,
-    explain,
     find_matches,
     junctions,
-    legend,
     line_removals,
     load_rule_file,
     load_rules,
     parse_rule,
     removal_spans,
     removed_ranges,
-    render,
     select,
 )
 from pipeline.runner import run_pipeline
