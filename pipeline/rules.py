@@ -201,9 +201,8 @@ class KeywordIndex:
     ['返回', '返回顶部', '顶部按钮']
     """
 
-    keywords: tuple[str, ...]
     pattern: re.Pattern[str]
-    #: For each keyword, the keywords that are prefixes of it (itself included).
+    #: Every keyword, with the keywords that are prefixes of it (itself included).
     prefixes: dict[str, frozenset[str]]
 
     @classmethod
@@ -211,7 +210,7 @@ class KeywordIndex:
         longest_first = sorted(set(keywords), key=lambda k: (-len(k), k))
         pattern = re.compile("|".join(map(re.escape, longest_first)) or "(?!)")
         prefixes = {k: frozenset(p for p in longest_first if k.startswith(p)) for k in longest_first}
-        return cls(tuple(sorted(longest_first)), pattern, prefixes)
+        return cls(pattern, prefixes)
 
     def present(self, text: str) -> frozenset[str]:
         found: set[str] = set()
@@ -223,7 +222,7 @@ class KeywordIndex:
 
     def around(self, text: str, points: Iterable[int]) -> frozenset[str]:
         """Keywords that occur across or next to ``points`` (where a removal joined two pieces)."""
-        reach = max(map(len, self.keywords), default=1) - 1
+        reach = max(map(len, self.prefixes), default=1) - 1
         found: set[str] = set()
         for point in points:
             found |= self.present(text[max(0, point - reach) : point + reach])
@@ -389,29 +388,30 @@ def _parse_examples(
     keep = value.get("keep")
     if not isinstance(keep, list) or not keep or not all(isinstance(k, str) for k in keep):
         raise fail("examples.keep", "at least one input the rule must leave untouched (a list of strings) is required")
-    parsed: list[ChangeExample] = []
-    for i, ex in enumerate(changes, 1):
-        where = f"examples.change[{i}]"
-        if not isinstance(ex, dict) or not isinstance(ex.get("input"), str):
-            raise fail(where, "must be a table with an 'input' string")
-        extra = set(ex) - {"input", "output", "meta"}
-        if extra:
-            raise fail(f"{where}.{sorted(extra)[0]}", "unknown field; use input, output, meta")
-        output = ex.get("output")
-        if action in NO_OUTPUT_ACTIONS:
-            if output is not None:
-                raise fail(f"{where}.output", f"a {action} rule does not change the text; leave output out")
-        elif not isinstance(output, str):
-            raise fail(f"{where}.output", "missing: the text the input must become")
-        meta = ex.get("meta", {})
-        if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
-            raise fail(f"{where}.meta", "must be a table of strings")
-        if meta and action != "extract_meta":
-            raise fail(f"{where}.meta", "only extract_meta rules extract metadata")
-        if set(meta) - groups:
-            raise fail(f"{where}.meta", f"{sorted(set(meta) - groups)[0]!r} is not a named group of the pattern")
-        parsed.append(ChangeExample(ex["input"], output, dict(meta)))
+    parsed = (_parse_change(ex, f"examples.change[{i}]", action, groups, fail) for i, ex in enumerate(changes, 1))
     return tuple(parsed), tuple(keep)
+
+
+def _parse_change(ex: Any, where: str, action: str, groups: set[str], fail: _Fail) -> ChangeExample:
+    """One ``{ input, output, meta }`` table of ``examples.change``; ``where`` names it in errors."""
+    if not isinstance(ex, dict) or not isinstance(ex.get("input"), str):
+        raise fail(where, "must be a table with an 'input' string")
+    extra = set(ex) - {"input", "output", "meta"}
+    if extra:
+        raise fail(f"{where}.{sorted(extra)[0]}", "unknown field; use input, output, meta")
+    output = ex.get("output")
+    if action in NO_OUTPUT_ACTIONS and output is not None:
+        raise fail(f"{where}.output", f"a {action} rule does not change the text; leave output out")
+    if action not in NO_OUTPUT_ACTIONS and not isinstance(output, str):
+        raise fail(f"{where}.output", "missing: the text the input must become")
+    meta = ex.get("meta", {})
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise fail(f"{where}.meta", "must be a table of strings")
+    if meta and action != "extract_meta":
+        raise fail(f"{where}.meta", "only extract_meta rules extract metadata")
+    if set(meta) - groups:
+        raise fail(f"{where}.meta", f"{sorted(set(meta) - groups)[0]!r} is not a named group of the pattern")
+    return ChangeExample(ex["input"], output, dict(meta))
 
 
 def load_rules(dirs: Iterable[str | Path]) -> list[Rule]:
@@ -449,17 +449,14 @@ def select(rules: Sequence[Rule], enable: Sequence[str] = (), disable: Sequence[
     for entry in (*enable, *disable):
         if not any(_entry_level(entry, r) for r in rules):
             raise RuleError(f"[rules] enable/disable: {entry!r} matches no rule id, id pattern or rule file name")
-    chosen = []
-    for rule in rules:
-        state, level = rule.enabled, 0
-        for entries, value in ((enable, True), (disable, False)):
-            for entry in entries:
-                entry_level = _entry_level(entry, rule)
-                if entry_level and entry_level >= level:
-                    state, level = value, entry_level
-        if state:
-            chosen.append(rule)
-    return tuple(chosen)
+    return tuple(rule for rule in rules if _enabled(rule, enable, disable))
+
+
+def _enabled(rule: Rule, enable: Sequence[str], disable: Sequence[str]) -> bool:
+    """The most specific entry naming the rule decides (``disable`` on a tie); none: the file's ``enabled``."""
+    on = max((_entry_level(entry, rule) for entry in enable), default=0)
+    off = max((_entry_level(entry, rule) for entry in disable), default=0)
+    return rule.enabled if on == off == 0 else on > off
 
 
 def _entry_level(entry: str, rule: Rule) -> int:
@@ -722,15 +719,20 @@ def apply_rule(
             doc.drop(stage, rule.id, match=matches[0].group()[:200])
             return outcome
         if rule.action == "extract_meta":
-            for match in matches:
-                for key, value in match.groupdict().items():
-                    if value is not None and value.strip():
-                        doc.meta.setdefault(key, value.strip())
+            _extract_meta(doc, matches)
         spans = removal_spans(doc.text, [m.span() for m in matches], rule.action)
         if not doc.replace(spans, stage, rule.id):
             return outcome
         outcome = "changed"
     return outcome
+
+
+def _extract_meta(doc: Document, matches: Iterable[regex.Match[str]]) -> None:
+    """Store the matches' named groups in ``doc.meta``; a key already there keeps its value."""
+    for match in matches:
+        for key, value in match.groupdict().items():
+            if value is not None and value.strip():
+                doc.meta.setdefault(key, value.strip())
 
 
 def apply_rules(
@@ -851,12 +853,11 @@ def check_rule(rule: Rule, timeout: float = 1.0) -> list[ExampleResult]:
     results = []
     for number, ex in enumerate(rule.change, 1):
         doc = apply_rules([rule], Document("example", ex.input), timeout)
-        problem, got = _change_problem(rule, ex, doc, timeout), doc.text
-        results.append(ExampleResult(rule, "change", number, ex.input, problem, ex.output, got))
+        problem = _change_problem(rule, ex, doc, timeout)
+        results.append(ExampleResult(rule, "change", number, ex.input, problem, ex.output, doc.text))
     for number, text in enumerate(rule.keep, 1):
         doc = apply_rules([rule], Document("example", text), timeout)
-        problem = _keep_problem(rule, text, doc)
-        results.append(ExampleResult(rule, "keep", number, text, problem, text, doc.text))
+        results.append(ExampleResult(rule, "keep", number, text, _keep_problem(text, doc), text, doc.text))
     return results
 
 
@@ -878,7 +879,7 @@ def _change_problem(rule: Rule, ex: ChangeExample, doc: Document, timeout: float
     return ""
 
 
-def _keep_problem(rule: Rule, text: str, doc: Document) -> str:
+def _keep_problem(text: str, doc: Document) -> str:
     if doc.warnings:
         return doc.warnings[0]
     if doc.dropped is not None:
