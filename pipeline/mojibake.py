@@ -334,9 +334,14 @@ MARKERS = "?\ufffd"
 # After a frame-shift, a byte pair may decode to a full-width form (0xA3xx) that a
 # later width-folding step turned into ASCII (！→!). Inside a run, such an ASCII
 # sign stands between two non-ASCII characters; `?` is excluded (it is a marker).
+# A full-width form keeps to the same rule as its ASCII twin (it may end a run
+# only before non-ASCII text): normalisation widens `?` to `？` next to hanzi,
+# and a second cleaning must see the same runs as the first.
+_SIGN = r"[!->@-~\uff01-\uff5e]"  # ASCII signs, letters, digits and their full-width forms
 _SHIFT_SEGMENT = regex.compile(
-    r"(?:(?<=[?\ufffd])[!->@-~](?=[^\x00-\x7f]))?[^\x00-\x7f](?:[^\x00-\x7f]|[!->@-~](?=[^\x00-\x7f]))*"
-    r"|(?<=[?\ufffd])[!->@-~](?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
+    rf"(?:(?<=[?\ufffd]){_SIGN}(?=[^\x00-\x7f]))?[^\x00-\x7f\uff01-\uff5e]"
+    rf"(?:[^\x00-\x7f\uff01-\uff5e]|{_SIGN}(?=[^\x00-\x7f]))*"
+    rf"|(?<=[?\ufffd]){_SIGN}(?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
 )
 _TAG_REST = regex.compile(r"/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
 
@@ -842,23 +847,34 @@ def _best_shift(
 
 
 def _shift_repair(text: str, units: list[_Unit], marked: bool, marker: str) -> Fix | None:
-    """Find the best frame-shifted reading of a run, or None if none is clearly better."""
+    """Find the best frame-shifted reading of a run, or None if none is clearly better.
+
+    The reading is worked out with the standard marker whatever ``marker`` is
+    configured, so that what counts as a repair does not depend on how lost
+    characters are shown. Without a ``?`` to say a byte was lost, a reading
+    with more characters lost than recovered is junk read as other junk
+    (``乜丛乣`` → ``〓看〓〓```), not a repair; after a ``?`` it can be right
+    (``?!?/p>`` → ``〓〓</p>``: the tag is whole again).
+    """
     # shifted[i]: the character formed by unit i's second byte and unit i+1's first byte
     shifted = [_gbk_pair(bytes((a.raw[1], b.raw[0]))) for a, b in itertools.pairwise(units)]
-    best = _best_shift(text, units, shifted, marked, marker)
+    best = _best_shift(text, units, shifted, marked, LOST_MARKER)
     if best is None:
         return None
     p, e, tail = best
     seen = text[units[p].pos : units[e - 1].pos + 1]
-    middle = _restore_vanished(text, seen, shifted[p : e - 1], tail.text[:1], marker)  # type: ignore[arg-type]
+    middle = _restore_vanished(text, seen, shifted[p : e - 1], tail.text[:1], LOST_MARKER)  # type: ignore[arg-type]
     start = units[p].pos - (1 if marked and p == 0 else 0)
     last = tail.text
     if tail.dangling:  # which closing mark depends on the repaired line before it
         line = text[text.rfind("\n", 0, start) + 1 : start] + middle
-        last = (_dangling_lead(tail.dangling, line, tail.line_end) or marker) + tail.text
-    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + last)[:1]) or marker
+        last = (_dangling_lead(tail.dangling, line, tail.line_end) or LOST_MARKER) + tail.text
+    first = _lost_lead(units[p].raw[0], text[max(0, start - 1) : start], (middle + last)[:1]) or LOST_MARKER
     end = (units[e - 1].pos + 1) + tail.absorbed
-    return (start, end, first + middle + last, "gbk_frameshift")
+    repaired = first + middle + last
+    if not marked and 2 * repaired.count(LOST_MARKER) > len(repaired):
+        return None
+    return (start, end, repaired.replace(LOST_MARKER, marker), "gbk_frameshift")
 
 
 def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
@@ -877,6 +893,8 @@ def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
     [(4, 8, '。《綱', 'gbk_frameshift')]
     >>> gbk_frameshift("運行狀態如何?推進效率怎樣?")
     []
+    >>> gbk_frameshift("如何?推進效率，崩罱ū蚪榻B")  # a real `?`, a silent shift further on
+    [(8, 14, '〓李建彬介紹', 'gbk_frameshift')]
     """
     fixes: list[Fix] = []
     found = survey(text)
@@ -891,6 +909,11 @@ def gbk_frameshift(text: str, marker: str = LOST_MARKER) -> list[Fix]:
             if not marked and not any(first <= i <= units[-1].pos for i in spots):
                 continue
             fix = _shift_repair(text, units, marked, marker)
+            if fix is None and marked and any(first <= i <= units[-1].pos for i in spots):
+                # The `?` was a real question mark, but a silent shift may still lie further
+                # on in the run: look for it as if the `?` were not there, as a second run
+                # will once normalisation has widened the `?` to `？`.
+                fix = _shift_repair(text, units, False, marker)
             if fix and (not fixes or fix[0] >= fixes[-1][1]):
                 fixes.append(fix)
     return fixes

@@ -1,17 +1,24 @@
-"""Sweep up after the stages that remove text: blank lines, heading markers, broken paragraphs.
+"""Sweep up after the stages that remove text: layout, punctuation, spacing, paragraphs.
 
 Removing text changes what is around it. A footer removed from the end leaves
 the blank line above it; a junk line removed from the middle leaves two blank
-lines in a row; a photo caption removed from between the two halves of a
-sentence broken across it leaves a broken paragraph that normalisation, which
-ran before the caption went, could not see. Each removing stage (repair,
-rules, repetition, boilerplate) could tidy its own leftovers; one sweep after
-all of them keeps that logic in one place, reuses the same fixers, and makes
-the pipeline idempotent: cleaning the clean output again changes nothing.
+lines in a row; an ad removed from mid-sentence leaves the space that followed
+it next to a full stop, or a half-width comma next to a hanzi; a photo caption
+removed from between the two halves of a broken sentence leaves a broken
+paragraph that normalisation, which ran before the caption went, could not
+see. Each removing stage (repair, rules, repetition, boilerplate) could tidy
+its own leftovers; one sweep after all of them keeps that logic in one place,
+reuses the same fixers, and makes the pipeline idempotent: cleaning the clean
+output again changes nothing.
+
+Its options mirror the normalize options of the same names: switch one off
+there and you will want it off here too.
 
 >>> doc = Document("a.txt", "阮路说，接下来，全市金融系统将围绕建设西部金融中\\n\\n\\n\\n心主目标，携手四川。\\n")
 >>> Tidy().apply(doc).text  # as left after a caption between the halves was removed
 '阮路说，接下来，全市金融系统将围绕建设西部金融中心主目标，携手四川。'
+>>> Tidy().apply(Document("b.txt", "加快变成“实景图”。 下一步,两地")).text  # an ad went from between
+'加快变成“实景图”。下一步，两地'
 """
 
 from __future__ import annotations
@@ -20,26 +27,34 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .document import Document
-from .normalize import broken_paragraph_spans, heading_marker_spans
+from .normalize import broken_paragraph_spans, cjk_spacing_spans, heading_marker_spans, punctuation_width_spans
 from .whitespace import LAYOUT
 
 
 @dataclass(frozen=True)
 class Tidy:
-    """Re-apply layout clean-up after removals: blank lines, ``#`` markers, broken paragraphs.
+    """Re-apply layout and punctuation clean-up after removals.
 
+    ``punctuation``            half-width marks a removal put next to hanzi → full-width,
+                               and spaces next to CJK punctuation removed.
+    ``remove_hanzi_spaces``    (with ``punctuation``) remove spaces a removal left between hanzi.
     ``strip_heading_markers``  remove markdown ``#`` heading markers a removal uncovered.
     ``join_paragraphs``        join paragraphs broken mid-sentence once what stood between went.
     """
 
     name: ClassVar[str] = "tidy"
 
+    punctuation: bool = True
+    remove_hanzi_spaces: bool = True
     strip_heading_markers: bool = True
     join_paragraphs: bool = True
 
     def apply(self, doc: Document) -> Document:
         for fixer in LAYOUT:
             doc.replace(fixer(doc.text), self.name, fixer.__name__)
+        if self.punctuation:
+            doc.replace(punctuation_width_spans(doc.text), self.name, "punctuation_width")
+            doc.replace(cjk_spacing_spans(doc.text, self.remove_hanzi_spaces), self.name, "cjk_spacing")
         if self.strip_heading_markers:
             doc.replace(heading_marker_spans(doc.text), self.name, "heading_marker")
         if self.join_paragraphs:

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs every property test on a fixed sequence of examples (.ci/run sets
+# HYPOTHESIS_PROFILE=ci), so a submission cannot fail on a new random draw;
+# on a developer's machine the draws change from run to run and keep exploring.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
