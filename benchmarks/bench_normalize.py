@@ -44,7 +44,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pipeline.normalize as normalize
-from benchmarks.corpora import SEEDS, clean_news, clean_news_lines
+from benchmarks.corpora import SEEDS, clean_news, clean_news_lines, group_lines
 from pipeline.document import Document
 from pipeline.normalize import Normalize
 from pipeline.whitespace import Whitespace
@@ -150,16 +150,7 @@ def implementations(other_dir: Path | None, fetch_other: bool) -> list[Implement
 
 def as_documents(paragraphs: list[str], doc_chars: int = DOC_CHARS) -> list[str]:
     """Group paragraphs into documents of about ``doc_chars`` characters."""
-    docs, current, size = [], [], 0
-    for para in paragraphs:
-        current.append(para)
-        size += len(para)
-        if size >= doc_chars:
-            docs.append("\n".join(current))
-            current, size = [], 0
-    if current:
-        docs.append("\n".join(current))
-    return docs
+    return group_lines(paragraphs, doc_chars)
 
 
 def take(paragraphs: list[str] | tuple[str, ...], megabytes: float) -> list[str]:

@@ -39,7 +39,7 @@ import regex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpora import clean_news_text  # noqa: E402
+from benchmarks.corpora import clean_news_text, group_lines  # noqa: E402
 from pipeline.document import Document  # noqa: E402
 from pipeline.repair import Repair  # noqa: E402
 
@@ -260,16 +260,7 @@ def score(original: str, damage: Damage, repaired: str, tally: Tally) -> None:
 
 def documents(text: str) -> list[str]:
     """Cut text into documents of about ``DOC_BYTES`` bytes at line breaks."""
-    docs, current, size = [], [], 0
-    for line in text.split("\n"):
-        current.append(line)
-        size += len(line.encode("utf-8")) + 1
-        if size >= DOC_BYTES:
-            docs.append("\n".join(current))
-            current, size = [], 0
-    if current:
-        docs.append("\n".join(current))
-    return docs
+    return group_lines(text.split("\n"), DOC_BYTES, lambda line: len(line.encode("utf-8")) + 1)
 
 
 def repair_text(stage: Repair, text: str, name: str = "bench") -> tuple[str, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import regex
@@ -83,6 +84,26 @@ def seed_paragraphs() -> tuple[str, ...]:
     for path in sorted(SEEDS.glob("*.txt")):
         paras.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return tuple(paras)
+
+
+def group_lines(lines: Iterable[str], target: int, size: Callable[[str], int] = len) -> list[str]:
+    """Join consecutive lines into documents of about ``target`` (measured by ``size``).
+
+    >>> group_lines(["ab", "cd", "ef"], 4)
+    ['ab\\ncd', 'ef']
+    """
+    docs: list[str] = []
+    current: list[str] = []
+    total = 0
+    for line in lines:
+        current.append(line)
+        total += size(line)
+        if total >= target:
+            docs.append("\n".join(current))
+            current, total = [], 0
+    if current:
+        docs.append("\n".join(current))
+    return docs
 
 
 def synthetic_documents(n: int, seed: int = 0, source: str = "seeds") -> list[tuple[str, str]]:

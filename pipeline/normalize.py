@@ -35,7 +35,7 @@ import importlib.metadata
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 import regex
@@ -787,11 +787,30 @@ class Normalize:
             script_spans(doc.text, self.conversion), self.name, f"opencc_{self.conversion}"
         ):
             doc.meta["script_converted"] = self.conversion
-        if self.punctuation:
-            doc.replace(punctuation_width_spans(doc.text), self.name, "punctuation_width")
-            doc.replace(cjk_spacing_spans(doc.text, self.remove_hanzi_spaces), self.name, "cjk_spacing")
-        if self.strip_heading_markers:
-            doc.replace(heading_marker_spans(doc.text), self.name, "heading_marker")
-        if self.join_paragraphs:
-            doc.replace(broken_paragraph_spans(doc.text), self.name, "broken_paragraph")
-        return doc
+        return apply_layout(doc, self.name, self)
+
+
+class LayoutOptions(Protocol):
+    """The options of the fixers :func:`apply_layout` runs (Normalize's and Tidy's fields)."""
+
+    punctuation: bool
+    remove_hanzi_spaces: bool
+    strip_heading_markers: bool
+    join_paragraphs: bool
+
+
+def apply_layout(doc: Document, stage: str, options: LayoutOptions) -> Document:
+    """Punctuation width, spacing, heading markers, paragraph joining: steps 3 to 6.
+
+    These are the fixers whose work a later removal can undo (an ad removed
+    from mid-sentence leaves a space next to ``。``), so the tidy stage runs
+    them again after the removing stages, under its own name.
+    """
+    if options.punctuation:
+        doc.replace(punctuation_width_spans(doc.text), stage, "punctuation_width")
+        doc.replace(cjk_spacing_spans(doc.text, options.remove_hanzi_spaces), stage, "cjk_spacing")
+    if options.strip_heading_markers:
+        doc.replace(heading_marker_spans(doc.text), stage, "heading_marker")
+    if options.join_paragraphs:
+        doc.replace(broken_paragraph_spans(doc.text), stage, "broken_paragraph")
+    return doc

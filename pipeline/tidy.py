@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .document import Document
-from .normalize import broken_paragraph_spans, cjk_spacing_spans, heading_marker_spans, punctuation_width_spans
+from .normalize import apply_layout
 from .whitespace import LAYOUT
 
 
@@ -52,11 +52,4 @@ class Tidy:
     def apply(self, doc: Document) -> Document:
         for fixer in LAYOUT:
             doc.replace(fixer(doc.text), self.name, fixer.__name__)
-        if self.punctuation:
-            doc.replace(punctuation_width_spans(doc.text), self.name, "punctuation_width")
-            doc.replace(cjk_spacing_spans(doc.text, self.remove_hanzi_spaces), self.name, "cjk_spacing")
-        if self.strip_heading_markers:
-            doc.replace(heading_marker_spans(doc.text), self.name, "heading_marker")
-        if self.join_paragraphs:
-            doc.replace(broken_paragraph_spans(doc.text), self.name, "broken_paragraph")
-        return doc
+        return apply_layout(doc, self.name, self)
