@@ -292,9 +292,7 @@ def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
         part = _UNSAFE.sub("_", part).strip(" .") or "_"
         if _RESERVED.match(part):
             part = "_" + part
-        while len(part.encode("utf-8")) > _MAX_NAME_BYTES:
-            part = part[:-1]
-        parts.append(part)
+        parts.append(_shorten(part, _MAX_NAME_BYTES))
     if not parts:
         parts = ["_"]
     changed = "/".join(parts) != original
@@ -305,6 +303,18 @@ def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
         digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
         name = f"{name}~{digest}"
     return PurePosixPath(*parts[:-1], name + suffix)
+
+
+def _shorten(name: str, max_bytes: int) -> str:
+    """The longest prefix of ``name`` that fits in ``max_bytes`` of UTF-8, never half a character.
+
+    >>> _shorten("中文名", 7)
+    '中文'
+    """
+    # Cut the bytes once and drop a split character, rather than shortening
+    # one character at a time: that re-encodes the name for every character and
+    # takes hours on a JSONL id of a few hundred thousand characters.
+    return name.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
 
 
 def inside(path: Path, folder: Path) -> bool:

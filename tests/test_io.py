@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -204,3 +205,24 @@ def test_atomic_write_replaces(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's private 0600
+
+
+def test_safe_relpath_shortens_a_huge_id_in_linear_time():
+    # A JSONL id can be anything (a data: URL, a whole text put in the id field).
+    # Shortening one character at a time re-encoded the name each time: hours
+    # for a 500,000-character id. The alarm only guards against that hang.
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("safe_relpath is quadratic in the id length")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        rel = safe_relpath("中" * 500_000)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert rel.name == "中" * 66 + "~" + hashlib.sha1(("中" * 500_000).encode()).hexdigest()[:8] + ".txt"
+    # the longest prefix that fits in 200 bytes, never half a character
+    assert str(safe_relpath("a" + "中" * 100)).startswith("a" + "中" * 66 + "~")
