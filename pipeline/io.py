@@ -227,18 +227,29 @@ def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterato
             lineno += 1
             if not raw.strip():
                 continue
-            yield _parse_record(raw, rel, lineno, text_field, id_field)
+            yield from _parse_record(raw, rel, lineno, text_field, id_field)
 
 
-def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: str) -> Document | Problem:
+def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: str) -> Iterator[Document | Problem]:
     try:
         line, encoding = decode_bytes(raw)
     except UndecodableError as exc:
-        return Problem(rel, lineno, str(exc))
+        yield Problem(rel, lineno, str(exc))
+        return
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        return Problem(rel, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        yield Problem(rel, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        return
+    if _SURROGATE_ESCAPE.search(line) and _SURROGATE.search(json.dumps(record, ensure_ascii=False)):
+        record = _replace_surrogates(record)
+        yield Problem(rel, lineno, "lone surrogate escapes (half a character) replaced by U+FFFD")
+    yield _record_document(record, rel, lineno, encoding, text_field, id_field)
+
+
+def _record_document(
+    record: Any, rel: str, lineno: int, encoding: str, text_field: str, id_field: str
+) -> Document | Problem:
     if not isinstance(record, dict):
         return Problem(rel, lineno, f"a JSON object was expected, not {type(record).__name__}")
     text = record.get(text_field)
@@ -255,6 +266,31 @@ def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: 
     if fields:
         meta["fields"] = fields
     return Document(id=doc_id, text=text, source=rel, meta=meta)
+
+
+# A JSON escape "\\ud83d" without its pair decodes to a lone surrogate: no
+# UTF-8 file can hold it, so the text, the audit and the path could not be
+# written. It is half a character (an emoji or an Extension B hanzi cut by a
+# scraper), so it is read the way a decoder reads bytes it cannot decode.
+# Escapes of paired halves (an emoji) decode to one character; only a line with
+# such an escape is looked at further.
+_SURROGATE_ESCAPE = regex.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """A parsed JSON value with every lone surrogate replaced by U+FFFD.
+
+    >>> _replace_surrogates({"t": ["a\\ud83d"]})
+    {'t': ['a\ufffd']}
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
 
 
 # -- safe paths ---------------------------------------------------------------------

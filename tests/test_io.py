@@ -226,3 +226,19 @@ def test_safe_relpath_shortens_a_huge_id_in_linear_time():
     assert rel.name == "中" * 66 + "~" + hashlib.sha1(("中" * 500_000).encode()).hexdigest()[:8] + ".txt"
     # the longest prefix that fits in 200 bytes, never half a character
     assert str(safe_relpath("a" + "中" * 100)).startswith("a" + "中" * 66 + "~")
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path):
+    # "\ud83d" without its pair: a scraper cut an emoji in half. json.loads
+    # accepts it, but no UTF-8 file can hold the result, so the run crashed
+    # when it wrote the text, the audit or the path.
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "cut.jsonl").write_text(
+        '{"id": "a\\udc80", "text": "好\\ud83d的", "title": ["\\ud800"]}\n{"text": "\\ud83d\\ude00 paired"}\n',
+        encoding="utf-8",
+    )
+    docs, problems = docs_and_problems(root)
+    assert [(d.id, d.text) for d in docs] == [("a\ufffd", "好\ufffd的"), ("cut.jsonl:2", "\U0001f600 paired")]
+    assert docs[0].meta["fields"] == {"title": ["\ufffd"]}
+    assert [str(p) for p in problems] == ["cut.jsonl:1: lone surrogate escapes (half a character) replaced by U+FFFD"]

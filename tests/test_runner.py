@@ -379,3 +379,14 @@ def test_progress_line_only_on_a_terminal(monkeypatch):
     quiet = FakeTerminal(True)
     runner_module.Progress(enabled=False, stream=quiet).update("pass 1/3", 5)
     assert quiet.getvalue() == ""
+
+
+def test_lone_surrogates_in_jsonl_do_not_stop_the_run(tree, tmp_path):
+    root = tree({"x.jsonl": '{"id": "\\ud800", "text": "好\\ud83d的", "url": "\\udfff"}\n{"text": "next"}\n'})
+    out = tmp_path / "out"
+    messages: list[str] = []
+    report = run_pipeline(root, out, cfg(formats=("txt", "jsonl")), stages=[Whitespace()], warn=messages.append)
+    assert report["documents"] == {"read": 2, "written": 2, "dropped": 0, "problems": 1}
+    assert messages == ["x.jsonl:1: lone surrogate escapes (half a character) replaced by U+FFFD"]
+    texts = sorted(p.read_text(encoding="utf-8") for p in (out / "corpus").rglob("*.txt"))
+    assert texts == ["next\n", "好\ufffd的\n"]
