@@ -32,6 +32,7 @@ import json
 import os
 import tempfile
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -219,8 +220,9 @@ def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterato
         while True:
             try:
                 raw = fh.readline()
-            except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                yield Problem(rel, lineno + 1 if lineno else None, f"corrupt gzip stream: {exc}")
+            except (OSError, EOFError, zlib.error) as exc:  # gzip: cut short, bad header, damaged data
+                what = "corrupt gzip stream" if path.name.endswith(".gz") else "cannot read"
+                yield Problem(rel, lineno + 1 if lineno else None, f"{what}: {exc}")
                 return
             if not raw:
                 return

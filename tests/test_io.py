@@ -242,3 +242,16 @@ def test_lone_surrogate_escapes_become_replacement_characters(tmp_path):
     assert [(d.id, d.text) for d in docs] == [("a\ufffd", "好\ufffd的"), ("cut.jsonl:2", "\U0001f600 paired")]
     assert docs[0].meta["fields"] == {"title": ["\ufffd"]}
     assert [str(p) for p in problems] == ["cut.jsonl:1: lone surrogate escapes (half a character) replaced by U+FFFD"]
+
+
+def test_corrupt_gzip_data_is_reported_not_fatal(tmp_path):
+    # Not cut short but damaged inside: zlib raises its own error, not EOFError.
+    root = tmp_path / "in"
+    root.mkdir()
+    data = bytearray(gzip.compress(b'{"text": "a"}\n' * 1000))
+    data[30:40] = b"\xff" * 10
+    (root / "bad.jsonl.gz").write_bytes(bytes(data))
+    (root / "z.txt").write_text("after the broken file", encoding="utf-8")
+    docs, problems = docs_and_problems(root)
+    assert [(p.source, p.message.split(":")[0]) for p in problems] == [("bad.jsonl.gz", "corrupt gzip stream")]
+    assert docs[-1].text == "after the broken file"
