@@ -12,8 +12,9 @@ Encodings
     UTF-8 first (a BOM is removed); otherwise the bytes are tried as GB18030
     (a superset of GBK and GB2312) and Big5, and charset-normalizer decides
     between decodings that both succeed. The encoding goes into
-    ``doc.meta["encoding"]`` whenever it is not plain UTF-8. Files with NUL
-    bytes are binary; files no candidate decodes are reported, not garbled.
+    ``doc.meta["encoding"]`` whenever it is not plain UTF-8. Files of more
+    than 1% NUL are binary; they and files no candidate decodes are reported,
+    not garbled.
 
 Writers
     Everything is written through :func:`atomic_write` (a temporary file in the
@@ -102,12 +103,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     else:
-        # A stray NUL in scraped text is damage the repair stage removes; many
-        # NULs mean a binary file (or UTF-16 without a BOM), not text.
-        if text.count("\x00") * 100 > len(text):
+        if _mostly_nul(text.count("\x00"), len(text)):
             raise UndecodableError("binary file (NUL bytes)")
         return text, "utf-8"
-    if b"\x00" in data:
+    if _mostly_nul(data.count(0), len(data)):  # before decoding: binary files are large
         raise UndecodableError("binary file (NUL bytes)")
     decodings: dict[str, str] = {}
     for name in _LEGACY:
@@ -121,6 +120,15 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         name = next(iter(decodings))
         return decodings[name], "big5" if name == "cp950" else name
     return _choose(data, decodings)
+
+
+def _mostly_nul(nuls: int, length: int) -> bool:
+    """More than 1% NUL: a binary file (or UTF-16 without a BOM), not text.
+
+    A stray NUL in scraped text, in any encoding, is damage the repair stage
+    removes; it does not make the whole document unreadable.
+    """
+    return nuls * 100 > length
 
 
 def _choose(data: bytes, decodings: dict[str, str]) -> tuple[str, str]:

@@ -255,3 +255,14 @@ def test_corrupt_gzip_data_is_reported_not_fatal(tmp_path):
     docs, problems = docs_and_problems(root)
     assert [(p.source, p.message.split(":")[0]) for p in problems] == [("bad.jsonl.gz", "corrupt gzip stream")]
     assert docs[-1].text == "after the broken file"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5"])
+def test_a_stray_nul_in_legacy_text_is_text_too(encoding):
+    # The same rule as for UTF-8: a stray NUL is damage repair removes; only
+    # a file of more than 1% NUL is binary. A GBK page with one NUL was refused.
+    text = (SIMPLIFIED if encoding == "gbk" else TRADITIONAL) * 5
+    decoded, _ = decode_bytes(text.encode(encoding) + b"\x00")
+    assert decoded == text + "\x00"
+    with pytest.raises(UndecodableError, match="binary"):
+        decode_bytes(text.encode(encoding) + b"\x00" * 20)
