@@ -152,12 +152,31 @@ def iter_files(root: Path) -> Iterator[Path]:
 
     Hidden files and folders (``.git``, ``.cleancorpus-tmp-*``) are skipped.
     """
-    entries = sorted(root.iterdir(), key=lambda p: p.name)
+    return (item for item in _walk(root) if isinstance(item, Path))
+
+
+def _walk(folder: Path, base: Path | None = None, enclosing: frozenset[Path] = frozenset()) -> Iterator[Path | Problem]:
+    """The files :func:`iter_files` lists, with a :class:`Problem` for each folder it cannot read.
+
+    Links to folders are followed, except a link back to a folder the walk is
+    already inside (``enclosing``, resolved paths): that would read the tree
+    again at every level.
+    """
+    base = base or folder
+    enclosing = enclosing | {folder.resolve()}
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        yield Problem(folder.relative_to(base).as_posix(), None, f"cannot read folder: {exc.strerror}")
+        return
     for path in entries:
         if path.name.startswith("."):
             continue
         if path.is_dir():
-            yield from iter_files(path)
+            if path.resolve() in enclosing:
+                yield Problem(path.relative_to(base).as_posix(), None, "link to an enclosing folder, not followed")
+            else:
+                yield from _walk(path, base, enclosing)
         elif path.is_file() and path.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
             yield path
 
@@ -173,12 +192,15 @@ def read_folder(
     """
     root = Path(root)
     if root.is_file():
-        files: Iterator[Path] = iter([root])
+        files: Iterator[Path | Problem] = iter([root])
         base = root.parent
     else:
-        files, base = iter_files(root), root
+        files, base = _walk(root), root
     seq = 0
     for path in files:
+        if isinstance(path, Problem):
+            yield path
+            continue
         rel = path.relative_to(base).as_posix()
         if path.name.endswith(TEXT_SUFFIXES):
             items: Iterator[Document | Problem] = _read_txt(path, rel)

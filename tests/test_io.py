@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.document import Document
+
+from .conftest import write_tree
 from pipeline.io import (
     Problem,
     UndecodableError,
@@ -266,3 +268,31 @@ def test_a_stray_nul_in_legacy_text_is_text_too(encoding):
     assert decoded == text + "\x00"
     with pytest.raises(UndecodableError, match="binary"):
         decode_bytes(text.encode(encoding) + b"\x00" * 20)
+
+
+def test_an_unreadable_folder_is_reported_and_the_walk_goes_on(tmp_path, monkeypatch):
+    root = write_tree(tmp_path / "in", {"a.txt": "一", "locked/b.txt": "二", "z/c.txt": "三"})
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):  # chmod 000 does not stop root, who runs CI containers
+        if self.name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    docs, problems = docs_and_problems(root)
+    assert [d.id for d in docs] == ["a.txt", "z/c.txt"]
+    assert [str(p) for p in problems] == ["locked: cannot read folder: Permission denied"]
+
+
+def test_a_link_back_to_an_enclosing_folder_is_not_followed(tmp_path):
+    # Followed, the walk read the tree again at every level until the system's
+    # limit of 40 links: every document 40 times over (and with two such links,
+    # 2**40 times: the run never ended).
+    root = write_tree(tmp_path / "in", {"a.txt": "一", "sub/b.txt": "二"})
+    (root / "sub" / "loop").symlink_to("..")
+    write_tree(tmp_path / "shared", {"c.txt": "三"})
+    (root / "linked").symlink_to(tmp_path / "shared")  # not enclosing: followed
+    docs, problems = docs_and_problems(root)
+    assert [d.id for d in docs] == ["a.txt", "linked/c.txt", "sub/b.txt"]
+    assert [str(p) for p in problems] == ["sub/loop: link to an enclosing folder, not followed"]
