@@ -331,16 +331,21 @@ def _replace_surrogates(value: Any) -> Any:
 _UNSAFE = regex.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
 _RESERVED = regex.compile(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")
 _MAX_NAME_BYTES = 200
+#: Every file the corpus holds ends so, and no folder does.
+_FILE_SUFFIX = ".txt"
 
 
-def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
+def safe_relpath(doc_id: str, folder: bool = False) -> PurePosixPath:
     """A relative path for a document id that cannot leave the output folder.
 
     ``..`` and empty components are dropped, a leading ``/`` or drive is
-    ignored, unsafe characters become ``_``, over-long names are shortened. When
-    anything had to change, a short hash of the original id is appended, so
-    two different ids do not map to one file (the writer numbers the rare
-    remaining clashes, such as ``a`` and ``a.txt``).
+    ignored, unsafe characters become ``_``, over-long names are shortened. The
+    last component becomes a ``.txt`` file name (with ``folder=True`` the whole
+    path names a folder). A folder never ends in ``.txt``, in any case: one that
+    would gets a ``_``, so a folder and a file never claim one name (ids ``a``
+    and ``a.txt/b``). When anything had to change, a short hash of the original
+    id is appended, so two different ids do not map to one file (the writer
+    numbers the rare remaining clashes, such as ``a`` and ``a.txt``).
 
     >>> safe_relpath("news/a.txt")
     PurePosixPath('news/a.txt')
@@ -350,6 +355,8 @@ def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
     'etc/passwd~936d7c04.txt'
     >>> str(safe_relpath("data.jsonl:12"))
     'data.jsonl_12~77fb448f.txt'
+    >>> str(safe_relpath("a.txt/b"))
+    'a.txt_/b~21640496.txt'
     """
     original = doc_id
     doc_id = unicodedata.normalize("NFC", doc_id).replace("\\", "/")
@@ -363,14 +370,17 @@ def safe_relpath(doc_id: str, suffix: str = ".txt") -> PurePosixPath:
         parts.append(_shorten(part, _MAX_NAME_BYTES))
     if not parts:
         parts = ["_"]
+    for i in range(len(parts) if folder else len(parts) - 1):
+        if parts[i].casefold().endswith(_FILE_SUFFIX):
+            parts[i] += "_"
     changed = "/".join(parts) != original
     name = parts[-1]
-    if suffix and name.endswith(suffix):
-        name = name[: -len(suffix)]
+    if not folder and name.endswith(_FILE_SUFFIX):
+        name = name[: -len(_FILE_SUFFIX)]
     if changed:
         digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
         name = f"{name}~{digest}"
-    return PurePosixPath(*parts[:-1], name + suffix)
+    return PurePosixPath(*parts[:-1], name if folder else name + _FILE_SUFFIX)
 
 
 def _shorten(name: str, max_bytes: int) -> str:

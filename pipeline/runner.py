@@ -269,7 +269,7 @@ def corpus_path(doc: Document) -> PurePosixPath:
             source = source[: -len(suffix)]
             break
     own_id = doc.id != f"{doc.source}:{doc.meta['line']}"
-    return safe_relpath(source, suffix="") / safe_relpath(doc.id if own_id else str(doc.meta["line"]))
+    return safe_relpath(source, folder=True) / safe_relpath(doc.id if own_id else str(doc.meta["line"]))
 
 
 class Sink:

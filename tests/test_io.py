@@ -296,3 +296,12 @@ def test_a_link_back_to_an_enclosing_folder_is_not_followed(tmp_path):
     docs, problems = docs_and_problems(root)
     assert [d.id for d in docs] == ["a.txt", "linked/c.txt", "sub/b.txt"]
     assert [str(p) for p in problems] == ["sub/loop: link to an enclosing folder, not followed"]
+
+
+@given(st.lists(st.sampled_from(["a", "a.txt", "A.TXT", "b.Txt", "..", "c"]), min_size=1, max_size=4))
+@settings(max_examples=100, deadline=None)
+def test_no_folder_is_named_like_a_file(parts):
+    # Every file the corpus holds ends in .txt; a folder never does (in any case), so
+    # a file and a folder never claim one name, even on a case-insensitive disk.
+    for rel in (safe_relpath("/".join(parts)), safe_relpath("/".join(parts), folder=True) / "x.txt"):
+        assert not any(part.casefold().endswith(".txt") for part in rel.parts[:-1])

@@ -390,3 +390,22 @@ def test_lone_surrogates_in_jsonl_do_not_stop_the_run(tree, tmp_path):
     assert messages == ["x.jsonl:1: lone surrogate escapes (half a character) replaced by U+FFFD"]
     texts = sorted(p.read_text(encoding="utf-8") for p in (out / "corpus").rglob("*.txt"))
     assert texts == ["next\n", "好\ufffd的\n"]
+
+
+def test_a_folder_and_a_file_never_claim_one_name(tree, tmp_path):
+    # Ids "a" (file a.txt) and "a.txt/b" (folder a.txt), or an input data.txt
+    # beside data.txt.jsonl (whose records go to folder data.txt): the writer
+    # met a file where it needed a folder, and the whole run died.
+    root = tree(
+        {
+            "x.jsonl": '{"id": "a", "text": "1"}\n{"id": "a.txt/b", "text": "2"}\n{"id": "A.TXT/c", "text": "3"}\n',
+            "data.txt": "4",
+            "data.txt.jsonl": '{"text": "5"}\n',
+        }
+    )
+    out = tmp_path / "out"
+    report = run_pipeline(root, out, cfg(), stages=[Whitespace()])
+    assert report["documents"]["written"] == 5
+    written = {p.read_text(encoding="utf-8").strip(): p.relative_to(out / "corpus").as_posix() for p in (out / "corpus").rglob("*.txt")}
+    assert sorted(written) == ["1", "2", "3", "4", "5"]
+    assert written["1"] == "x/a.txt" and written["4"] == "data.txt"
