@@ -139,12 +139,33 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def ngram_hashes(codes: np.ndarray, n: int) -> np.ndarray:
+    """A 64-bit hash of every character n-gram of ``codes`` (code points), in text order.
+
+    The n-gram's code points are combined by a polynomial over 64 bits and
+    mixed with the MurmurHash3 64-bit finaliser: no Python string is made per
+    n-gram, and any ``n`` works (packing code points into one integer would
+    overflow from four characters on). Fewer than ``n`` characters: none.
+
+    >>> h = ngram_hashes(fold("人民人民"), 2)  # 人民 民人 人民
+    >>> h.dtype, len(h), bool(h[0] == h[2]), bool(h[0] == h[1])
+    (dtype('uint64'), 3, True, False)
+    """
+    m = codes.size - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint64)
+    wide = codes.astype(np.uint64)
+    h = wide[:m].copy()
+    for k in range(1, n):
+        h *= _POLY
+        h += wide[k : k + m]
+    return _fmix64(h)
+
+
 def shingle_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     """The set of character n-grams of ``codes`` as sorted, distinct 32-bit hashes.
 
-    Each n-gram's code points are combined by a polynomial over 64 bits, mixed
-    with the MurmurHash3 64-bit finaliser and cut to its high 32 bits: no
-    Python string is made per shingle. Fewer than ``n`` characters: no shingle.
+    The high 32 bits of :func:`ngram_hashes` (MinHash works on 32-bit values).
 
     >>> codes = fold("中华人民共和国人民")
     >>> len(shingle_hashes(codes, 2))  # 中华 华人 人民 民共 共和 和国 国人 (人民 twice)
@@ -152,16 +173,7 @@ def shingle_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     >>> shingle_hashes(fold("中国"), 3).size
     0
     """
-    m = codes.size - n + 1
-    if m <= 0:
-        return np.empty(0, dtype=np.uint32)
-    wide = codes.astype(np.uint64)
-    h = wide[:m].copy()
-    for k in range(1, n):
-        h *= _POLY
-        h += wide[k : k + m]
-    hashes = (_fmix64(h) >> _U64(32)).astype(np.uint32)
-    return sorted_unique(hashes)
+    return sorted_unique((ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32))
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,6 +143,24 @@ def test_units():
     assert duplicate_share(["一段。", "一段！", "二段。"]) == pytest.approx(1 / 3)
     assert top_ngram_share("哈" * 10, 3) == 1.0
     assert paragraph_units("a\n\nb\nc") == ["a", "b\nc"]
+
+
+def test_top_ngram_share_of_distinct_long_ngrams_is_zero():
+    # Sixty different 4-grams ``X乙丙丁``: no 4-gram (or 5-gram) occurs twice.
+    text = "".join(chr(0x4E00 + 2 * k) + "乙丙丁" for k in range(60))
+    assert top_ngram_share(text, 4) == 0.0
+    assert top_ngram_share(text, 5) == 0.0
+    assert top_ngram_share(text, 3) == pytest.approx(60 * 3 / len(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="甲乙丙丁戊 \nab", max_size=80), st.integers(1, 8))
+def test_top_ngram_share_counts_the_most_frequent_ngram(text, n):
+    chars = "".join(text.split())
+    counts = Counter(chars[i : i + n] for i in range(len(chars) - n + 1))
+    top = max(counts.values(), default=0)
+    expected = min(1.0, top * n / len(chars)) if top > 1 else 0.0
+    assert top_ngram_share(text, n) == pytest.approx(expected)
 
 
 # -- properties ----------------------------------------------------------------------------
