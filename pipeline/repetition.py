@@ -435,33 +435,40 @@ class Repetition:
             raise ValueError(f"quote_chars must be at least 3 (pieces are 2 characters), not {self.quote_chars}")
 
     def apply(self, doc: Document) -> Document:
+        # Removing stuffed pieces can turn a paragraph into a copy of another
+        # (spam repeats paragraphs with other pieces injected), and removing a
+        # copy changes what the document "says elsewhere" (anchoring): repeat
+        # both until nothing changes, so applying the stage twice changes nothing more.
+        first: Stuffing | None = None
+        removed = 0
+        while True:
+            lines, title = self._remove_repeats(doc)
+            found = self._find_stuffing(doc.text, lines, title)
+            if found is None or not found.suspicious:
+                break
+            first = first or found
+            if self.stuffing != "remove" or not found.spans:
+                break
+            removed += doc.replace(found.spans, self.name, "keyword_stuffing")
+        if first is not None:
+            doc.meta["stuffing_score"] = first.score
+            doc.meta["stuffing_paragraphs"] = first.stuffed
+            doc.meta["stuffing_removed"] = removed
+        return doc
+
+    def _remove_repeats(self, doc: Document) -> tuple[list[Line], int | None]:
+        """Remove later copies of lines; return the lines left and the title's index among them."""
         lines = split_lines(doc.text)
         title = title_of(lines, self.max_title_chars)
         repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold)
-        doc.replace(removal_spans(doc.text, lines, repeats), self.name)
-        if title is not None and self.stuffing != "off":
-            self._stuffing(doc)
-        return doc
+        if doc.replace(removal_spans(doc.text, lines, repeats), self.name):
+            # A repeated breadcrumb above the title went: the title's index moved.
+            lines = split_lines(doc.text)
+            title = title_of(lines, self.max_title_chars)
+        return lines, title
 
-    def _stuffing(self, doc: Document) -> None:
-        lines = split_lines(doc.text)
-        title = title_of(lines, self.max_title_chars)
-        if title is None:
-            return
+    def _find_stuffing(self, text: str, lines: list[Line], title: int | None) -> Stuffing | None:
+        if title is None or self.stuffing == "off":
+            return None
         pieces = title_pieces(lines[title].text)
-
-        def find(lines: list[Line]) -> Stuffing:
-            return find_stuffing(doc.text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)
-
-        first = found = find(lines)
-        if not first.suspicious:
-            return
-        removed = 0
-        # Removing a piece can bring two others together: repeat until nothing
-        # changes, so that applying the stage twice changes nothing more.
-        while self.stuffing == "remove" and found.spans:
-            removed += doc.replace(found.spans, self.name, "keyword_stuffing")
-            found = find(split_lines(doc.text))
-        doc.meta["stuffing_score"] = first.score
-        doc.meta["stuffing_paragraphs"] = first.stuffed
-        doc.meta["stuffing_removed"] = removed
+        return find_stuffing(text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)

@@ -181,6 +181,13 @@ def test_title_under_a_breadcrumb_is_found():
     assert doc.text.count(TITLE_001) == 1
 
 
+def test_title_under_a_repeated_breadcrumb_is_found():
+    crumb = "首页 > 新闻中心 > 正文"
+    doc = run(f"{crumb}\n\n{crumb}\n\n" + seed_001())
+    assert doc.text.split("\n\n")[:3] == [crumb, TITLE_001, CLEAN_LEAD_001]
+    assert doc.meta["stuffing_removed"] == 19
+
+
 def test_near_identical_long_lines_are_duplicates_short_ones_are_not():
     long_line = "会议还听取了市污染防治攻坚战任务完成情况通报并对下一步工作提出了明确要求和具体部署"
     lines = split_lines(f"{long_line}\n{long_line.replace('通报', '通')}\n第一部分\n第一部")
@@ -221,6 +228,16 @@ def test_back_to_back_repeat_keeps_one_copy():
     assert removed.count("合力") == 1
     doc = run(text)
     assert "合力打造新平台" in doc.text
+
+
+def test_a_paragraph_that_copies_another_once_destuffed_goes_too():
+    # Spam pages repeat a paragraph with other pieces injected: only without
+    # them is it a copy, so the copy must go in the same pass (idempotence).
+    text = "双城经济圈建设\n\n今天，经济双城召开全市会议。圈建\n\n今天，召开全市会议。\n\n明天见面。"
+    doc = run(text)
+    assert doc.text == "双城经济圈建设\n\n今天，召开全市会议。\n\n明天见面。"
+    assert [e.rule for e in doc.edits] == ["keyword_stuffing"] * 3 + ["duplicate_line"]
+    assert run(doc.text).text == doc.text
 
 
 def test_clean_news_articles_are_left_alone():
