@@ -53,6 +53,10 @@ _SENTENCE_END = "。！？!?；;…"
 _SENTENCE_CLOSE = "。！？!?…"
 # A navigation trail: two or more short items each followed by a separator.
 _BREADCRUMB = regex.compile(r"(?:[^>»›|/\n]{1,20}[>»›|/]){2,}")
+#: Earlier lines sharing one end that a line is compared with, at most. More
+#: lines sharing an end are a template (a list, a comment thread), and
+#: comparing each line with all of them would make a long page quadratic.
+MAX_SHARING_AN_END = 16
 
 
 # -- duplicated lines and repeated titles -----------------------------------------------------
@@ -103,8 +107,10 @@ def near_identical(a: str, b: str, threshold: float) -> bool:
     """
     if _DIGITS.findall(a) != _DIGITS.findall(b):
         return False
+    if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):  # real_quick_ratio, without a matcher
+        return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def repeated_lines(
@@ -116,7 +122,8 @@ def repeated_lines(
     least ``near_min_chars`` key characters (shorter lines that differ are
     different lines), comparing each with earlier lines that share its first
     or last eight characters, since a copy damaged in one place keeps the
-    other end intact.
+    other end intact: the first :data:`MAX_SHARING_AN_END` of them for each
+    end, so the work stays linear in the number of lines.
 
     >>> lines = split_lines("标题标题\\n甲乙丙丁戊己\\n标题标题\\n“甲乙丙丁戊己”")
     >>> repeated_lines(lines, 0, 4, 30, 0.9)
@@ -139,7 +146,9 @@ def repeated_lines(
                 found[i] = "near_duplicate_line"
                 continue
             for end in ends:
-                by_end.setdefault(end, []).append(key)
+                sharing = by_end.setdefault(end, [])
+                if len(sharing) < MAX_SHARING_AN_END:
+                    sharing.append(key)
         first[key] = i
     return found
 

@@ -6,6 +6,8 @@ in :mod:`tests.handmade` (no code of the other stages is used).
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,9 +15,11 @@ from hypothesis import strategies as st
 from benchmarks.corpora import clean_news_lines
 from pipeline.document import Document, replay
 from pipeline.lines import split_lines
+from pipeline import repetition
 from pipeline.repetition import (
     Repetition,
     find_stuffing,
+    near_identical,
     repeated_lines,
     title_matches,
     title_of,
@@ -192,6 +196,21 @@ def test_near_identical_long_lines_are_duplicates_short_ones_are_not():
     long_line = "会议还听取了市污染防治攻坚战任务完成情况通报并对下一步工作提出了明确要求和具体部署"
     lines = split_lines(f"{long_line}\n{long_line.replace('通报', '通')}\n第一部分\n第一部")
     assert repeated_lines(lines, False, 4, 30, 0.9) == {1: "near_duplicate_line"}
+
+
+def test_near_identical_search_is_bounded_when_many_lines_share_an_end(monkeypatch):
+    # A comment list or a directory page: thousands of long lines, one prefix.
+    rng = random.Random(1)
+    keys = ["网友评论称这里的内容" + "".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(30)) for _ in range(400)]
+    calls = []
+
+    def counted(a: str, b: str, threshold: float) -> bool:
+        calls.append(1)
+        return near_identical(a, b, threshold)
+
+    monkeypatch.setattr(repetition, "near_identical", counted)
+    assert repeated_lines(split_lines("\n".join(keys)), None, 6, 30, 0.9) == {}
+    assert len(calls) <= 2 * repetition.MAX_SHARING_AN_END * len(keys)
 
 
 def test_near_identical_with_different_figures_is_kept():
