@@ -49,7 +49,7 @@ VERSION = 1
 #: Where a run's output keeps its index.
 INDEX_DIR = PurePosixPath("dedup") / "index"
 MANIFEST = "manifest.json"
-_CHUNK = 4096  # rows copied at a time when writing
+_CHUNK = 1024  # rows of signatures read at a time (512 KB at 128 permutations)
 
 
 class IndexRefused(ValueError):
@@ -174,8 +174,8 @@ class IndexBuilder:
     """Collects rows during a run: small columns in memory, large ones in a temp folder.
 
     Signatures and shingle sets are appended to files, so memory holds only
-    about 30 bytes per document plus its id. The folder is removed by
-    :meth:`cleanup`.
+    about 18 bytes per document plus its id and source. The folder is removed
+    by :meth:`cleanup`.
     """
 
     def __init__(self, num_perm: int) -> None:

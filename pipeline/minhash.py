@@ -324,10 +324,19 @@ class BandIndex:
 
     @classmethod
     def build(cls, keys: np.ndarray) -> BandIndex:
-        """Index (documents, bands) keys; ties keep input order, so lookups are deterministic."""
-        by_band = np.ascontiguousarray(keys.T)
-        holders = np.argsort(by_band, axis=1, kind="stable").astype(np.int32)
-        return cls(np.take_along_axis(by_band, holders, axis=1), holders)
+        """Index (documents, bands) keys; ties keep input order, so lookups are deterministic.
+
+        One band at a time, so building needs no more than the index itself
+        and one band's sort order besides ``keys``.
+        """
+        count, bands = keys.shape
+        sorted_keys = np.empty((bands, count), dtype=np.uint64)
+        holders = np.empty((bands, count), dtype=np.int32)
+        for band in range(bands):
+            order = np.argsort(keys[:, band], kind="stable")
+            holders[band] = order
+            sorted_keys[band] = keys[order, band]
+        return cls(sorted_keys, holders)
 
     @property
     def bands(self) -> int:
@@ -352,3 +361,24 @@ class BandIndex:
         if not parts:
             return np.empty(0, dtype=np.int32)
         return sorted_unique(np.concatenate(parts))
+
+    def shared(self) -> np.ndarray:
+        """Whether each indexed position shares some band's bucket with another position.
+
+        Read off the sorted keys (a bucket of two or more is a run of equal
+        neighbours), one band at a time: nothing is kept per position and band.
+
+        >>> keys = np.array([[1, 2], [1, 3], [4, 5]], dtype=np.uint64)
+        >>> BandIndex.build(keys).shared().tolist()
+        [True, True, False]
+        """
+        count = self.sorted_keys.shape[1]
+        found = np.zeros(count, dtype=bool)
+        in_run = np.zeros(count, dtype=bool)
+        for keys, holders in zip(self.sorted_keys, self.holders):
+            same = keys[1:] == keys[:-1]
+            in_run[:] = False
+            in_run[1:] |= same
+            in_run[:-1] |= same
+            found[holders[in_run]] = True
+        return found
