@@ -382,7 +382,6 @@ def decide(
     stage: Dedup,
     data: IndexData,
     lengths: np.ndarray,
-    has_key: np.ndarray,
     earlier: list[IndexData],
     verify: Callable[[IndexData, int, int], float] = exact_similarity,
 ) -> Decisions:
@@ -392,6 +391,7 @@ def decide(
     estimate to measure what exact verification buys.
     """
     n = len(lengths)
+    has_key = lengths > 0  # an empty comparison form has no hash: nothing to compare
     rank = np.empty(n, dtype=np.int64)
     rank[survivor_order(lengths, data.ids)] = np.arange(n)
     rep = exact_representatives(data.exact, has_key, rank)
@@ -446,14 +446,18 @@ class DedupSummary:
     seqs: np.ndarray  # int64, strictly increasing
     ids: StringTable
     sources: StringTable
-    lengths: np.ndarray
+    lengths: np.ndarray  # characters of the comparison form
     minhashed: np.ndarray
-    has_key: np.ndarray
     decisions: Decisions
     survivor_ids: StringTable  # per row; "" when kept
     survivor_sources: StringTable
     state_bytes: int  # bytes merge() held in memory for the corpus
     scratch: _Scratch = field(default_factory=_Scratch, repr=False)
+
+    @property
+    def has_key(self) -> np.ndarray:
+        """Rows with a comparison form (and so an exact hash): the others are never compared."""
+        return self.lengths > 0
 
     def row_of(self, seq: int) -> int | None:
         row = int(np.searchsorted(self.seqs, seq))
@@ -566,7 +570,7 @@ class Dedup:
     def merge(self, states: Iterable[Observation]) -> DedupSummary:
         builder = IndexBuilder(self.num_perm)
         try:
-            seqs, lengths, has_key = array("q"), array("q"), array("b")
+            seqs, lengths = array("q"), array("q")
             for obs in states:
                 if seqs and obs.seq <= seqs[-1]:
                     raise ValueError(
@@ -575,20 +579,15 @@ class Dedup:
                     )
                 seqs.append(obs.seq)
                 lengths.append(obs.length)
-                has_key.append(obs.exact is not None)
                 builder.add(obs.id, obs.source, obs.exact or 0, obs.signature, obs.shingles)
-            data = builder.finish()
-            has_key_array = _np(has_key, np.int8).astype(bool)
-            return self._summarise(data, _np(seqs, np.int64), _np(lengths, np.int64), has_key_array, builder)
+            return self._summarise(builder.finish(), _np(seqs, np.int64), _np(lengths, np.int64), builder)
         except BaseException:
             builder.cleanup()
             raise
 
-    def _summarise(
-        self, data: IndexData, seqs: np.ndarray, lengths: np.ndarray, has_key: np.ndarray, builder: IndexBuilder
-    ) -> DedupSummary:
+    def _summarise(self, data: IndexData, seqs: np.ndarray, lengths: np.ndarray, builder: IndexBuilder) -> DedupSummary:
         earlier = [load_index(path, self.index_params) for path in self.against]
-        decisions = decide(self, data, lengths, has_key, earlier)
+        decisions = decide(self, data, lengths, earlier)
         survivor_ids, survivor_sources = StringTable(), StringTable()
         for row in range(len(seqs)):
             dropped = decisions.reason[row] != _KEEP
@@ -610,7 +609,7 @@ class Dedup:
             "prepare": list(self.prepare),
         }
         return DedupSummary(
-            params, self.against, seqs, data.ids, data.sources, lengths, data.minhashed.copy(), has_key, decisions,
+            params, self.against, seqs, data.ids, data.sources, lengths, data.minhashed.copy(), decisions,
             survivor_ids, survivor_sources, _state_bytes(data, bands),
             _Scratch(builder, data),
         )
@@ -691,7 +690,7 @@ def _np(values: array, dtype: type) -> np.ndarray:
 
 #: Bytes merge() holds per observed document while it clusters, besides ids and sources.
 _ROW_BYTES = (
-    8 + 8 + 1 + 1  # seq, length, has-key flag (and its int8 buffer)
+    8 + 8 + 1  # seq, length, has-key flag (derived while deciding)
     + 8 + 1 + 1 + 8  # the index builder's exact hash, minhashed flag (and its buffer), shingle offset
     + 1 + 8 + 2 + 8  # decisions: reason, survivor, earlier index, similarity
     + 8 + 8 + 8 + 8  # survivor rank, exact representative, representative rows, clustered rows
