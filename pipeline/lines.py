@@ -121,18 +121,29 @@ def line_key(text: str) -> str:
     return key.casefold()
 
 
-def key_hash(key: str) -> int:
-    """A 64-bit hash of a line key, the same in every process and every run.
+def hash64(data: bytes) -> int:
+    """A 64-bit hash of some bytes, the same in every process and every run.
 
     Python's ``hash()`` of a string is salted per process, so workers would
-    disagree; blake2b is stable and fast enough for one call per line.
+    disagree; BLAKE2b cut to 8 bytes is stable and fast enough for one call
+    per line or per document. The line keys of the boilerplate stage and the
+    exact hashes of the dedup stage (stored in its saved index) both use it.
 
-    >>> key_hash("版权所有") == key_hash("版权所有")
+    >>> hash64(b"abc") == hash64(b"abc") != hash64(b"abd")
     True
-    >>> 0 <= key_hash("版权所有") < 2**64
+    >>> 0 <= hash64(b"") < 2**64
     True
     """
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def key_hash(key: str) -> int:
+    """:func:`hash64` of a line key (its UTF-8 bytes).
+
+    >>> key_hash("版权所有") == hash64("版权所有".encode("utf-8"))
+    True
+    """
+    return hash64(key.encode("utf-8"))
 
 
 def paragraphs(text: str) -> list[str]:

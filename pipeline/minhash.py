@@ -30,11 +30,12 @@ Why these choices (details in ``docs/dedup.md``):
 from __future__ import annotations
 
 import functools
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+
+from .lines import hash64
 
 #: Names of the algorithms below, recorded in a saved index: an index built
 #: with another comparison form or shingle hash cannot be mixed with this one.
@@ -114,14 +115,15 @@ def fold(text: str) -> np.ndarray:
 def exact_hash(codes: np.ndarray) -> int:
     """A 64-bit hash of a comparison form: equal forms, equal hashes.
 
-    BLAKE2b truncated to 8 bytes: at a billion documents the chance of one
-    accidental collision is below 3%, and a collision merges two documents the
-    audit still names.
+    :func:`pipeline.lines.hash64` (BLAKE2b truncated to 8 bytes) of the code
+    points as UTF-32LE: at a billion documents the chance of one accidental
+    collision is below 3%, and a collision merges two documents the audit
+    still names.
 
     >>> exact_hash(fold("好，的")) == exact_hash(fold("好的"))
     True
     """
-    return int.from_bytes(hashlib.blake2b(codes.astype("<u4").tobytes(), digest_size=8).digest(), "little")
+    return hash64(codes.astype("<u4").tobytes())
 
 
 # -- shingles ---------------------------------------------------------------------------
