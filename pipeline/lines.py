@@ -98,6 +98,15 @@ def split_lines(text: str) -> list[Line]:
     return LineIndex(text).non_blank()
 
 
+def word_chars(text: str) -> str:
+    """The letters and digits of ``text``: what is left when punctuation, spaces and symbols go.
+
+    >>> word_chars("“（上接1版）要积极推动！”")
+    '上接1版要积极推动'
+    """
+    return _NOT_WORD.sub("", text)
+
+
 @functools.lru_cache(maxsize=4096)
 def line_key(text: str) -> str:
     """What a line says: letters and digits only, width-folded (NFKC) and case-folded.
@@ -114,10 +123,10 @@ def line_key(text: str) -> str:
     Cached: the repetition, boilerplate and quality stages key the same lines
     of a document one after the other, in the same worker.
     """
-    key = _NOT_WORD.sub("", text)
+    key = word_chars(text)
     # NFKC is the costly step; most keys (hanzi and ASCII) need none of it.
     if not unicodedata.is_normalized("NFKC", key):
-        key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", key))
+        key = word_chars(unicodedata.normalize("NFKC", key))
     return key.casefold()
 
 

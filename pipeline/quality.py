@@ -32,11 +32,10 @@ import numpy as np
 import regex
 
 from .document import Document, undo
-from .lines import line_key, paragraphs, split_lines
+from .lines import line_key, paragraphs, split_lines, word_chars
 from .minhash import ngram_hashes
 
 _NOT_HAN = regex.compile(r"[^\p{Han}]+")
-_NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 _SPACE = regex.compile(r"\s+")
 
 
@@ -48,7 +47,7 @@ def cjk_share(text: str) -> float:
     >>> cjk_share("")
     0.0
     """
-    words = _NOT_WORD.sub("", text)  # one pass of sub is far cheaper than findall's list
+    words = word_chars(text)  # one pass of sub is far cheaper than findall's list
     return len(_NOT_HAN.sub("", words)) / len(words) if words else 0.0
 
 
