@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.corpora import clean_news, clean_news_lines
+from benchmarks.corpora import clean_news, clean_news_lines, news_articles
 from pipeline.audit import read_dropped
 from pipeline.config import Config, RunConfig
 from pipeline.document import Document
@@ -63,12 +63,7 @@ def test_no_seed_is_dropped(tmp_path):
 
 
 def test_no_clean_news_article_is_dropped():
-    articles: list[list[str]] = []
-    for line in clean_news_lines()[:8000]:
-        if len(line) <= 40 and line[-1] not in "。！？”」）)":
-            articles.append([line])
-        elif articles:
-            articles[-1].append(line)
+    articles = news_articles(clean_news_lines()[:8000])
     stage = Quality()
     dropped = [a[0] for a in articles if stage.apply(cleaned("\n\n".join(a))).dropped]
     assert len(articles) > 500

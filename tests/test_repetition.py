@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.corpora import clean_news_lines
+from benchmarks.corpora import clean_news_lines, news_articles
 from pipeline.document import Document, replay
 from pipeline.lines import split_lines
 from pipeline import repetition
@@ -261,12 +261,7 @@ def test_a_paragraph_that_copies_another_once_destuffed_goes_too():
 
 def test_clean_news_articles_are_left_alone():
     """People's Daily articles (headline, then body) use their headline's words all the time."""
-    articles: list[list[str]] = []
-    for line in clean_news_lines()[:6000]:
-        if len(line) <= 40 and line[-1] not in "。！？”」）)":
-            articles.append([line])
-        elif articles:
-            articles[-1].append(line)
+    articles = news_articles(clean_news_lines()[:6000])
     changed = [a[0] for a in articles if len(a) > 2 and run("\n\n".join(a)).edits]
     assert len(articles) > 300
     assert changed == []
