@@ -195,7 +195,7 @@ def test_title_under_a_repeated_breadcrumb_is_found():
 def test_near_identical_long_lines_are_duplicates_short_ones_are_not():
     long_line = "会议还听取了市污染防治攻坚战任务完成情况通报并对下一步工作提出了明确要求和具体部署"
     lines = split_lines(f"{long_line}\n{long_line.replace('通报', '通')}\n第一部分\n第一部")
-    assert repeated_lines(lines, False, 4, 30, 0.9) == {1: "near_duplicate_line"}
+    assert repeated_lines(lines, None, 4, 30, 0.9) == {1: "near_duplicate_line"}
 
 
 def test_near_identical_search_is_bounded_when_many_lines_share_an_end(monkeypatch):
@@ -216,7 +216,7 @@ def test_near_identical_search_is_bounded_when_many_lines_share_an_end(monkeypat
 def test_near_identical_with_different_figures_is_kept():
     a = "前三季度重庆空气质量优良天数率为89.7%，同比上升两个百分点，呈稳步上升趋势。"
     lines = split_lines(f"{a}\n{a.replace('89.7', '85.3')}")
-    assert repeated_lines(lines, False, 4, 30, 0.8) == {}
+    assert repeated_lines(lines, None, 4, 30, 0.8) == {}
 
 
 def test_short_repeated_lines_are_kept():
