@@ -67,15 +67,17 @@ class IndexParams:
     shingle_hash: str
     fold: str
 
-    def differences(self, other: IndexParams) -> list[str]:
-        """Human-readable ``name: theirs vs ours`` for every differing parameter.
+    def differences(self, run: IndexParams) -> list[str]:
+        """``name=index's value (this run: run's value)`` for every parameter that differs.
 
-        >>> a = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
-        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(a)
+        ``self`` are a saved index's parameters, ``run`` those of this run.
+
+        >>> run = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
+        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(run)
         ['ngram=4 (this run: 5)']
         """
-        mine, theirs = asdict(self), asdict(other)
-        return [f"{k}={mine[k]} (this run: {theirs[k]})" for k in mine if mine[k] != theirs[k]]
+        saved, wanted = asdict(self), asdict(run)
+        return [f"{k}={saved[k]} (this run: {wanted[k]})" for k in saved if saved[k] != wanted[k]]
 
 
 class StringTable:
