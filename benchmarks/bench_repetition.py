@@ -4,7 +4,7 @@
     python -m benchmarks.bench_repetition --quick        # a smoke run (the test suite runs it)
     python -m benchmarks.bench_repetition --thresholds   # the min_docs measurement of docs/repetition.md
 
-Corpus: synthetic pages of about 3 KB from the People's Daily sample
+Corpus: synthetic pages of about 4 KB from the People's Daily sample
 (``corpora.clean_news``), sentences reshuffled so article lines do not recur by
 accident, published by 300 "sites" of Zipf-distributed size, each with its own
 navigation and footer lines; one page in fifty repeats a paragraph, one in a
