@@ -331,7 +331,7 @@ def evaluate(
     if verify is not None:  # re-decide with another verification, same code path otherwise
         data = summary.scratch.data
         assert data is not None
-        summary.decisions = decide(stage, data, summary.lengths, summary.has_key, [], verify)
+        summary.decisions = decide(stage, data, summary.lengths, [], verify)
     seconds = time.perf_counter() - t0
     summary.scratch.release()
     d = summary.decisions

@@ -4,7 +4,7 @@
     python -m benchmarks.bench_repetition --quick        # a smoke run (the test suite runs it)
     python -m benchmarks.bench_repetition --thresholds   # the min_docs measurement of docs/repetition.md
 
-Corpus: synthetic pages of about 3 KB from the People's Daily sample
+Corpus: synthetic pages of about 4 KB from the People's Daily sample
 (``corpora.clean_news``), sentences reshuffled so article lines do not recur by
 accident, published by 300 "sites" of Zipf-distributed size, each with its own
 navigation and footer lines; one page in fifty repeats a paragraph, one in a
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 
 import regex
 
-from benchmarks.corpora import clean_news, clean_news_lines
+from benchmarks.corpora import clean_news, clean_news_lines, news_articles
 from pipeline.boilerplate import Boilerplate
 from pipeline.document import Document
 from pipeline.lines import key_hash, line_key, split_lines
@@ -207,13 +207,7 @@ def memory(n: int) -> None:
 
 def peoples_daily_articles() -> list[str]:
     """January 1998 People's Daily as articles: a headline line, then its paragraphs."""
-    articles: list[list[str]] = []
-    for line in clean_news_lines():
-        if len(line) <= 40 and line[-1] not in "。！？”」）)":
-            articles.append([line])
-        elif articles:
-            articles[-1].append(line)
-    return ["\n\n".join(a) for a in articles if len(a) >= 2]
+    return ["\n\n".join(a) for a in news_articles(clean_news_lines()) if len(a) >= 2]
 
 
 def thresholds() -> None:

@@ -65,6 +65,24 @@ def clean_news() -> tuple[str, ...]:
     )
 
 
+def news_articles(lines: Iterable[str]) -> list[list[str]]:
+    """People's Daily lines grouped as articles: a headline line, then the lines up to the next one.
+
+    A headline is told by shape: at most 40 characters, not ending a sentence.
+    Lines before the first headline are left out.
+
+    >>> news_articles(["标题", "正文一。", "正文二。", "另一标题", "正文。"])
+    [['标题', '正文一。', '正文二。'], ['另一标题', '正文。']]
+    """
+    articles: list[list[str]] = []
+    for line in lines:
+        if len(line) <= 40 and line[-1] not in "。！？”」）)":
+            articles.append([line])
+        elif articles:
+            articles[-1].append(line)
+    return articles
+
+
 def clean_news_text(min_bytes: int = 1_000_000) -> str:
     """At least ``min_bytes`` (UTF-8) of clean paragraphs, one per line."""
     out: list[str] = []

@@ -34,7 +34,7 @@ Bounded memory
     document counts once; only lines whose edge count reaches ``min_docs`` are
     kept exactly, with their text, up to ``max_blocks`` of them. Memory is
     ``2 × 4 × 2**sketch_bits × 2`` bytes for the sketches plus
-    ``2**bloom_bits / 8`` for the filter: 40 MB with the defaults, good for
+    ``2**bloom_bits / 8`` for the filter: 42 MB (40 MiB) with the defaults, good for
     about a million documents (:meth:`Boilerplate.describe` reports how full
     they are; raise the bits when it warns).
 """
@@ -83,7 +83,7 @@ def is_edge(i: int, n_lines: int, zone: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Observed:
-    """What ``observe`` keeps of one document: compact, picklable, no article text.
+    """What ``observe`` keeps of one document: compact and picklable; of its text, only the edge lines.
 
     ``hashes``  distinct line hashes (uint64), lines of countable length only
     ``edge``    for each hash, whether it occurs in the head/tail zone

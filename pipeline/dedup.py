@@ -40,9 +40,12 @@ Clusters never chain
     less similar than that are never collapsed into one survivor.
 
 Memory
-    ``merge`` keeps about 30 bytes per document plus its id and 12 bytes per
-    LSH band (``BandIndex``); signatures and shingle sets go to a temporary
-    folder on disk and become the saved index (:mod:`pipeline.dedup_index`).
+    At its peak, while it clusters, ``merge`` holds about 100 bytes per
+    document plus its id and source, and 20 bytes per LSH band of each
+    minhashed document (its band keys and the ``BandIndex``): about 470 bytes
+    per document with 18 bands, reported as ``state_bytes_per_document``.
+    Signatures and shingle sets go to a temporary folder on disk and become
+    the saved index (:mod:`pipeline.dedup_index`).
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ _REASONS = {_EXACT: EXACT, _NEAR: NEAR}
 CLUSTERS_FILE = "dedup/clusters.jsonl"
 #: How many clusters report.json lists (all are in the clusters file).
 MAX_LISTED_CLUSTERS = 20
+#: Documents whose LSH buckets are looked up at a time.
+QUERY_BLOCK = 4096
 
 
 # -- what observe() keeps of a document ------------------------------------------------
@@ -183,8 +188,16 @@ def survivor_order(lengths: np.ndarray, ids: StringTable) -> np.ndarray:
     >>> for name in ("c", "b", "a"): ids.append(name)
     >>> survivor_order(np.array([5, 9, 5]), ids).tolist()
     [1, 2, 0]
+
+    Ids are compared only among rows of equal length, a group at a time, so
+    no Python object is made per row of the corpus at once.
     """
-    return np.array(sorted(range(len(lengths)), key=lambda row: (-int(lengths[row]), ids[row], row)), dtype=np.int64)
+    order = np.lexsort((np.arange(len(lengths)), -np.asarray(lengths, dtype=np.int64)))
+    ties = np.flatnonzero(np.diff(np.asarray(lengths)[order])) + 1
+    for group in np.split(order, ties):  # views into ``order``
+        if len(group) > 1:
+            group[:] = sorted(group.tolist(), key=ids.__getitem__)  # stable: input order among equal ids
+    return order
 
 
 def exact_representatives(exact: np.ndarray, has_key: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -246,23 +259,43 @@ def cluster(
     if len(rows) == 0:
         return
     index = BandIndex.build(keys)
-    lo, hi = index.lookup(keys)
-    has_mates = np.flatnonzero(((hi - lo) > 1).any(axis=1))
-    claimed = np.zeros(len(rows), dtype=bool)
     row_rank = rank[rows]
-    for p in has_mates[np.argsort(row_rank[has_mates], kind="stable")].tolist():
-        if claimed[p]:
-            continue
-        mates = index.members(lo[p], hi[p])
-        mates = mates[~claimed[mates] & (row_rank[mates] > row_rank[p])]
-        for q in mates[np.argsort(row_rank[mates], kind="stable")].tolist():
-            similarity = verify(int(rows[p]), int(rows[q]))
-            decisions.candidates += 1
-            if similarity >= threshold:
-                claimed[q] = True
-                decisions.linked += 1
-                r = rows[q]
-                decisions.reason[r], decisions.survivor[r], decisions.similarity[r] = _NEAR, rows[p], similarity
+    visit = np.flatnonzero(index.shared())  # rows with no bucket mate can claim nothing
+    visit = visit[np.argsort(row_rank[visit], kind="stable")]
+    claimed = np.zeros(len(rows), dtype=bool)
+    for block in _blocks(visit):  # bucket bounds for a block of rows at a time: bounded memory
+        lo, hi = index.lookup(keys[block])
+        for p, p_lo, p_hi in zip(block.tolist(), lo, hi):
+            if not claimed[p]:
+                _claim(p, index.members(p_lo, p_hi), rows, row_rank, claimed, verify, threshold, decisions)
+
+
+def _claim(
+    p: int,
+    mates: np.ndarray,
+    rows: np.ndarray,
+    row_rank: np.ndarray,
+    claimed: np.ndarray,
+    verify: Callable[[int, int], float],
+    threshold: float,
+    decisions: Decisions,
+) -> None:
+    """Survivor ``p`` claims its unclaimed, worse-ranked ``mates`` that are ``threshold`` similar to it."""
+    mates = mates[~claimed[mates] & (row_rank[mates] > row_rank[p])]
+    for q in mates[np.argsort(row_rank[mates], kind="stable")].tolist():
+        similarity = verify(int(rows[p]), int(rows[q]))
+        decisions.candidates += 1
+        if similarity >= threshold:
+            claimed[q] = True
+            decisions.linked += 1
+            r = rows[q]
+            decisions.reason[r], decisions.survivor[r], decisions.similarity[r] = _NEAR, rows[p], similarity
+
+
+def _blocks(values: np.ndarray) -> Iterator[np.ndarray]:
+    """Consecutive slices of ``values``, :data:`QUERY_BLOCK` long."""
+    for start in range(0, len(values), QUERY_BLOCK):
+        yield values[start : start + QUERY_BLOCK]
 
 
 def match_earlier(
@@ -295,19 +328,28 @@ def match_earlier(
     if len(minhashed_earlier) == 0 or len(queries) == 0:
         return
     index = BandIndex.build(keys_of(earlier, minhashed_earlier, *lsh))
-    lo, hi = index.lookup(keys_of(batch, queries, *lsh))
-    for i in np.flatnonzero((hi > lo).any(axis=1)).tolist():
-        row = int(queries[i])
-        shingles = batch.shingles_of(row)
-        for candidate in minhashed_earlier[index.members(lo[i], hi[i])].tolist():
-            similarity = jaccard(shingles, earlier.shingles_of(candidate))
-            decisions.candidates += 1
-            if similarity < threshold:
-                continue
-            decisions.linked += 1
-            if similarity > decisions.similarity[row]:
-                decisions.reason[row], decisions.survivor[row], decisions.earlier[row] = _NEAR, candidate, k
-                decisions.similarity[row] = similarity
+    for block in _blocks(queries):  # a block at a time: bounded lookup memory
+        lo, hi = index.lookup(keys_of(batch, block, *lsh))
+        for i in np.flatnonzero((hi > lo).any(axis=1)).tolist():
+            candidates = minhashed_earlier[index.members(lo[i], hi[i])]
+            _take_best_earlier(k, earlier, batch, int(block[i]), candidates, threshold, decisions)
+
+
+def _take_best_earlier(
+    k: int, earlier: IndexData, batch: IndexData, row: int, candidates: np.ndarray, threshold: float,
+    decisions: Decisions,
+) -> None:
+    """Verify a row's candidates (increasing rows) of earlier index ``k``; keep the most similar."""
+    shingles = batch.shingles_of(row)
+    for candidate in candidates.tolist():
+        similarity = jaccard(shingles, earlier.shingles_of(candidate))
+        decisions.candidates += 1
+        if similarity < threshold:
+            continue
+        decisions.linked += 1
+        if similarity > decisions.similarity[row]:
+            decisions.reason[row], decisions.survivor[row], decisions.earlier[row] = _NEAR, candidate, k
+            decisions.similarity[row] = similarity
 
 
 def follow_representatives(rep: np.ndarray, decisions: Decisions) -> None:
@@ -340,7 +382,6 @@ def decide(
     stage: Dedup,
     data: IndexData,
     lengths: np.ndarray,
-    has_key: np.ndarray,
     earlier: list[IndexData],
     verify: Callable[[IndexData, int, int], float] = exact_similarity,
 ) -> Decisions:
@@ -350,6 +391,7 @@ def decide(
     estimate to measure what exact verification buys.
     """
     n = len(lengths)
+    has_key = lengths > 0  # an empty comparison form has no hash: nothing to compare
     rank = np.empty(n, dtype=np.int64)
     rank[survivor_order(lengths, data.ids)] = np.arange(n)
     rep = exact_representatives(data.exact, has_key, rank)
@@ -404,14 +446,18 @@ class DedupSummary:
     seqs: np.ndarray  # int64, strictly increasing
     ids: StringTable
     sources: StringTable
-    lengths: np.ndarray
+    lengths: np.ndarray  # characters of the comparison form
     minhashed: np.ndarray
-    has_key: np.ndarray
     decisions: Decisions
     survivor_ids: StringTable  # per row; "" when kept
     survivor_sources: StringTable
     state_bytes: int  # bytes merge() held in memory for the corpus
     scratch: _Scratch = field(default_factory=_Scratch, repr=False)
+
+    @property
+    def has_key(self) -> np.ndarray:
+        """Rows with a comparison form (and so an exact hash): the others are never compared."""
+        return self.lengths > 0
 
     def row_of(self, seq: int) -> int | None:
         row = int(np.searchsorted(self.seqs, seq))
@@ -524,7 +570,7 @@ class Dedup:
     def merge(self, states: Iterable[Observation]) -> DedupSummary:
         builder = IndexBuilder(self.num_perm)
         try:
-            seqs, lengths, has_key = array("q"), array("q"), array("b")
+            seqs, lengths = array("q"), array("q")
             for obs in states:
                 if seqs and obs.seq <= seqs[-1]:
                     raise ValueError(
@@ -533,20 +579,15 @@ class Dedup:
                     )
                 seqs.append(obs.seq)
                 lengths.append(obs.length)
-                has_key.append(obs.exact is not None)
                 builder.add(obs.id, obs.source, obs.exact or 0, obs.signature, obs.shingles)
-            data = builder.finish()
-            has_key_array = _np(has_key, np.int8).astype(bool)
-            return self._summarise(data, _np(seqs, np.int64), _np(lengths, np.int64), has_key_array, builder)
+            return self._summarise(builder.finish(), _np(seqs, np.int64), _np(lengths, np.int64), builder)
         except BaseException:
             builder.cleanup()
             raise
 
-    def _summarise(
-        self, data: IndexData, seqs: np.ndarray, lengths: np.ndarray, has_key: np.ndarray, builder: IndexBuilder
-    ) -> DedupSummary:
+    def _summarise(self, data: IndexData, seqs: np.ndarray, lengths: np.ndarray, builder: IndexBuilder) -> DedupSummary:
         earlier = [load_index(path, self.index_params) for path in self.against]
-        decisions = decide(self, data, lengths, has_key, earlier)
+        decisions = decide(self, data, lengths, earlier)
         survivor_ids, survivor_sources = StringTable(), StringTable()
         for row in range(len(seqs)):
             dropped = decisions.reason[row] != _KEEP
@@ -568,8 +609,9 @@ class Dedup:
             "prepare": list(self.prepare),
         }
         return DedupSummary(
-            params, self.against, seqs, data.ids, data.sources, lengths, data.minhashed.copy(), has_key, decisions,
-            survivor_ids, survivor_sources, _state_bytes(data, bands), _Scratch(builder, data),
+            params, self.against, seqs, data.ids, data.sources, lengths, data.minhashed.copy(), decisions,
+            survivor_ids, survivor_sources, _state_bytes(data, bands),
+            _Scratch(builder, data),
         )
 
     # -- apply: in a worker, per document ---------------------------------------------------
@@ -642,17 +684,34 @@ class Dedup:
 
 
 def _np(values: array, dtype: type) -> np.ndarray:
-    return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.empty(0, dtype)
+    """The array's values as numpy, sharing its buffer (the array is not appended to again)."""
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.empty(0, dtype)
+
+
+#: Bytes merge() holds per observed document while it clusters, besides ids and sources.
+_ROW_BYTES = (
+    8 + 8 + 1  # seq, length, has-key flag (derived while deciding)
+    + 8 + 1 + 1 + 8  # the index builder's exact hash, minhashed flag (and its buffer), shingle offset
+    + 1 + 8 + 2 + 8  # decisions: reason, survivor, earlier index, similarity
+    + 8 + 8 + 8 + 8  # survivor rank, exact representative, representative rows, clustered rows
+)
+#: Bytes per LSH band of each clustered document: its key, the index's sorted copy and holder.
+_BAND_BYTES = 8 + 8 + 4
 
 
 def _state_bytes(data: IndexData, bands: int) -> int:
-    """Memory merge() holds for the corpus: row columns, ids, the LSH band index (at most).
+    """Memory merge() holds for the corpus at its peak, while it clusters (at most).
 
-    Signatures and shingle sets are on disk (memory-mapped), so not counted.
+    Per-row columns, the ids and sources, and the LSH band keys and index of
+    every minhashed document. Signatures and shingle sets stay on disk and
+    are read by position, so they are not counted; neither is the fixed
+    working buffer (about 1.5 MB) they are read through. The survivors' names
+    are collected after clustering, when the band index is gone, and take
+    less than it.
     """
-    per_row = 8 + 8 + 8 + 1 + 1 + 8  # seq, length, exact, has_key, minhashed, shingle offset
-    band_index = int(data.minhashed.sum()) * bands * (8 + 4)  # sorted keys + holder positions
-    return len(data.exact) * per_row + data.ids.nbytes + data.sources.nbytes + band_index
+    return len(data.exact) * _ROW_BYTES + data.ids.nbytes + data.sources.nbytes + (
+        int(data.minhashed.sum()) * bands * _BAND_BYTES
+    )
 
 
 def _check_prepare(names: tuple[str, ...]) -> None:

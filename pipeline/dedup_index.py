@@ -49,7 +49,7 @@ VERSION = 1
 #: Where a run's output keeps its index.
 INDEX_DIR = PurePosixPath("dedup") / "index"
 MANIFEST = "manifest.json"
-_CHUNK = 4096  # rows copied at a time when writing
+_CHUNK = 1024  # rows of signatures read at a time (512 KB at 128 permutations)
 
 
 class IndexRefused(ValueError):
@@ -67,15 +67,17 @@ class IndexParams:
     shingle_hash: str
     fold: str
 
-    def differences(self, other: IndexParams) -> list[str]:
-        """Human-readable ``name: theirs vs ours`` for every differing parameter.
+    def differences(self, run: IndexParams) -> list[str]:
+        """``name=index's value (this run: run's value)`` for every parameter that differs.
 
-        >>> a = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
-        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(a)
+        ``self`` are a saved index's parameters, ``run`` those of this run.
+
+        >>> run = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
+        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(run)
         ['ngram=4 (this run: 5)']
         """
-        mine, theirs = asdict(self), asdict(other)
-        return [f"{k}={mine[k]} (this run: {theirs[k]})" for k in mine if mine[k] != theirs[k]]
+        saved, wanted = asdict(self), asdict(run)
+        return [f"{k}={saved[k]} (this run: {wanted[k]})" for k in saved if saved[k] != wanted[k]]
 
 
 class StringTable:
@@ -174,8 +176,8 @@ class IndexBuilder:
     """Collects rows during a run: small columns in memory, large ones in a temp folder.
 
     Signatures and shingle sets are appended to files, so memory holds only
-    about 30 bytes per document plus its id. The folder is removed by
-    :meth:`cleanup`.
+    about 18 bytes per document plus its id and source. The folder is removed
+    by :meth:`cleanup`.
     """
 
     def __init__(self, num_perm: int) -> None:

@@ -98,6 +98,15 @@ def split_lines(text: str) -> list[Line]:
     return LineIndex(text).non_blank()
 
 
+def word_chars(text: str) -> str:
+    """The letters and digits of ``text``: what is left when punctuation, spaces and symbols go.
+
+    >>> word_chars("“（上接1版）要积极推动！”")
+    '上接1版要积极推动'
+    """
+    return _NOT_WORD.sub("", text)
+
+
 @functools.lru_cache(maxsize=4096)
 def line_key(text: str) -> str:
     """What a line says: letters and digits only, width-folded (NFKC) and case-folded.
@@ -114,25 +123,36 @@ def line_key(text: str) -> str:
     Cached: the repetition, boilerplate and quality stages key the same lines
     of a document one after the other, in the same worker.
     """
-    key = _NOT_WORD.sub("", text)
+    key = word_chars(text)
     # NFKC is the costly step; most keys (hanzi and ASCII) need none of it.
     if not unicodedata.is_normalized("NFKC", key):
-        key = _NOT_WORD.sub("", unicodedata.normalize("NFKC", key))
+        key = word_chars(unicodedata.normalize("NFKC", key))
     return key.casefold()
 
 
-def key_hash(key: str) -> int:
-    """A 64-bit hash of a line key, the same in every process and every run.
+def hash64(data: bytes) -> int:
+    """A 64-bit hash of some bytes, the same in every process and every run.
 
     Python's ``hash()`` of a string is salted per process, so workers would
-    disagree; blake2b is stable and fast enough for one call per line.
+    disagree; BLAKE2b cut to 8 bytes is stable and fast enough for one call
+    per line or per document. The line keys of the boilerplate stage and the
+    exact hashes of the dedup stage (stored in its saved index) both use it.
 
-    >>> key_hash("版权所有") == key_hash("版权所有")
+    >>> hash64(b"abc") == hash64(b"abc") != hash64(b"abd")
     True
-    >>> 0 <= key_hash("版权所有") < 2**64
+    >>> 0 <= hash64(b"") < 2**64
     True
     """
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def key_hash(key: str) -> int:
+    """:func:`hash64` of a line key (its UTF-8 bytes).
+
+    >>> key_hash("版权所有") == hash64("版权所有".encode("utf-8"))
+    True
+    """
+    return hash64(key.encode("utf-8"))
 
 
 def paragraphs(text: str) -> list[str]:

@@ -30,11 +30,12 @@ Why these choices (details in ``docs/dedup.md``):
 from __future__ import annotations
 
 import functools
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+
+from .lines import hash64
 
 #: Names of the algorithms below, recorded in a saved index: an index built
 #: with another comparison form or shingle hash cannot be mixed with this one.
@@ -114,14 +115,15 @@ def fold(text: str) -> np.ndarray:
 def exact_hash(codes: np.ndarray) -> int:
     """A 64-bit hash of a comparison form: equal forms, equal hashes.
 
-    BLAKE2b truncated to 8 bytes: at a billion documents the chance of one
-    accidental collision is below 3%, and a collision merges two documents the
-    audit still names.
+    :func:`pipeline.lines.hash64` (BLAKE2b truncated to 8 bytes) of the code
+    points as UTF-32LE: at a billion documents the chance of one accidental
+    collision is below 3%, and a collision merges two documents the audit
+    still names.
 
     >>> exact_hash(fold("好，的")) == exact_hash(fold("好的"))
     True
     """
-    return int.from_bytes(hashlib.blake2b(codes.astype("<u4").tobytes(), digest_size=8).digest(), "little")
+    return hash64(codes.astype("<u4").tobytes())
 
 
 # -- shingles ---------------------------------------------------------------------------
@@ -139,12 +141,33 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def ngram_hashes(codes: np.ndarray, n: int) -> np.ndarray:
+    """A 64-bit hash of every character n-gram of ``codes`` (code points), in text order.
+
+    The n-gram's code points are combined by a polynomial over 64 bits and
+    mixed with the MurmurHash3 64-bit finaliser: no Python string is made per
+    n-gram, and any ``n`` works (packing code points into one integer would
+    overflow from four characters on). Fewer than ``n`` characters: none.
+
+    >>> h = ngram_hashes(fold("人民人民"), 2)  # 人民 民人 人民
+    >>> h.dtype, len(h), bool(h[0] == h[2]), bool(h[0] == h[1])
+    (dtype('uint64'), 3, True, False)
+    """
+    m = codes.size - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint64)
+    wide = codes.astype(np.uint64)
+    h = wide[:m].copy()
+    for k in range(1, n):
+        h *= _POLY
+        h += wide[k : k + m]
+    return _fmix64(h)
+
+
 def shingle_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     """The set of character n-grams of ``codes`` as sorted, distinct 32-bit hashes.
 
-    Each n-gram's code points are combined by a polynomial over 64 bits, mixed
-    with the MurmurHash3 64-bit finaliser and cut to its high 32 bits: no
-    Python string is made per shingle. Fewer than ``n`` characters: no shingle.
+    The high 32 bits of :func:`ngram_hashes` (MinHash works on 32-bit values).
 
     >>> codes = fold("中华人民共和国人民")
     >>> len(shingle_hashes(codes, 2))  # 中华 华人 人民 民共 共和 和国 国人 (人民 twice)
@@ -152,16 +175,7 @@ def shingle_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     >>> shingle_hashes(fold("中国"), 3).size
     0
     """
-    m = codes.size - n + 1
-    if m <= 0:
-        return np.empty(0, dtype=np.uint32)
-    wide = codes.astype(np.uint64)
-    h = wide[:m].copy()
-    for k in range(1, n):
-        h *= _POLY
-        h += wide[k : k + m]
-    hashes = (_fmix64(h) >> _U64(32)).astype(np.uint32)
-    return sorted_unique(hashes)
+    return sorted_unique((ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32))
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -312,10 +326,19 @@ class BandIndex:
 
     @classmethod
     def build(cls, keys: np.ndarray) -> BandIndex:
-        """Index (documents, bands) keys; ties keep input order, so lookups are deterministic."""
-        by_band = np.ascontiguousarray(keys.T)
-        holders = np.argsort(by_band, axis=1, kind="stable").astype(np.int32)
-        return cls(np.take_along_axis(by_band, holders, axis=1), holders)
+        """Index (documents, bands) keys; ties keep input order, so lookups are deterministic.
+
+        One band at a time, so building needs no more than the index itself
+        and one band's sort order besides ``keys``.
+        """
+        count, bands = keys.shape
+        sorted_keys = np.empty((bands, count), dtype=np.uint64)
+        holders = np.empty((bands, count), dtype=np.int32)
+        for band in range(bands):
+            order = np.argsort(keys[:, band], kind="stable")
+            holders[band] = order
+            sorted_keys[band] = keys[order, band]
+        return cls(sorted_keys, holders)
 
     @property
     def bands(self) -> int:
@@ -340,3 +363,24 @@ class BandIndex:
         if not parts:
             return np.empty(0, dtype=np.int32)
         return sorted_unique(np.concatenate(parts))
+
+    def shared(self) -> np.ndarray:
+        """Whether each indexed position shares some band's bucket with another position.
+
+        Read off the sorted keys (a bucket of two or more is a run of equal
+        neighbours), one band at a time: nothing is kept per position and band.
+
+        >>> keys = np.array([[1, 2], [1, 3], [4, 5]], dtype=np.uint64)
+        >>> BandIndex.build(keys).shared().tolist()
+        [True, True, False]
+        """
+        count = self.sorted_keys.shape[1]
+        found = np.zeros(count, dtype=bool)
+        in_run = np.zeros(count, dtype=bool)
+        for keys, holders in zip(self.sorted_keys, self.holders):
+            same = keys[1:] == keys[:-1]
+            in_run[:] = False
+            in_run[1:] |= same
+            in_run[:-1] |= same
+            found[holders[in_run]] = True
+        return found

@@ -53,6 +53,10 @@ _SENTENCE_END = "。！？!?；;…"
 _SENTENCE_CLOSE = "。！？!?…"
 # A navigation trail: two or more short items each followed by a separator.
 _BREADCRUMB = regex.compile(r"(?:[^>»›|/\n]{1,20}[>»›|/]){2,}")
+#: Earlier lines sharing one end that a line is compared with, at most. More
+#: lines sharing an end are a template (a list, a comment thread), and
+#: comparing each line with all of them would make a long page quadratic.
+MAX_SHARING_AN_END = 16
 
 
 # -- duplicated lines and repeated titles -----------------------------------------------------
@@ -103,8 +107,10 @@ def near_identical(a: str, b: str, threshold: float) -> bool:
     """
     if _DIGITS.findall(a) != _DIGITS.findall(b):
         return False
+    if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):  # real_quick_ratio, without a matcher
+        return False
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def repeated_lines(
@@ -116,7 +122,8 @@ def repeated_lines(
     least ``near_min_chars`` key characters (shorter lines that differ are
     different lines), comparing each with earlier lines that share its first
     or last eight characters, since a copy damaged in one place keeps the
-    other end intact.
+    other end intact: the first :data:`MAX_SHARING_AN_END` of them for each
+    end, so the work stays linear in the number of lines.
 
     >>> lines = split_lines("标题标题\\n甲乙丙丁戊己\\n标题标题\\n“甲乙丙丁戊己”")
     >>> repeated_lines(lines, 0, 4, 30, 0.9)
@@ -139,7 +146,9 @@ def repeated_lines(
                 found[i] = "near_duplicate_line"
                 continue
             for end in ends:
-                by_end.setdefault(end, []).append(key)
+                sharing = by_end.setdefault(end, [])
+                if len(sharing) < MAX_SHARING_AN_END:
+                    sharing.append(key)
         first[key] = i
     return found
 
@@ -435,33 +444,40 @@ class Repetition:
             raise ValueError(f"quote_chars must be at least 3 (pieces are 2 characters), not {self.quote_chars}")
 
     def apply(self, doc: Document) -> Document:
+        # Removing stuffed pieces can turn a paragraph into a copy of another
+        # (spam repeats paragraphs with other pieces injected), and removing a
+        # copy changes what the document "says elsewhere" (anchoring): repeat
+        # both until nothing changes, so applying the stage twice changes nothing more.
+        first: Stuffing | None = None
+        removed = 0
+        while True:
+            lines, title = self._remove_repeats(doc)
+            found = self._find_stuffing(doc.text, lines, title)
+            if found is None or not found.suspicious:
+                break
+            first = first or found
+            if self.stuffing != "remove" or not found.spans:
+                break
+            removed += doc.replace(found.spans, self.name, "keyword_stuffing")
+        if first is not None:
+            doc.meta["stuffing_score"] = first.score
+            doc.meta["stuffing_paragraphs"] = first.stuffed
+            doc.meta["stuffing_removed"] = removed
+        return doc
+
+    def _remove_repeats(self, doc: Document) -> tuple[list[Line], int | None]:
+        """Remove later copies of lines; return the lines left and the title's index among them."""
         lines = split_lines(doc.text)
         title = title_of(lines, self.max_title_chars)
         repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold)
-        doc.replace(removal_spans(doc.text, lines, repeats), self.name)
-        if title is not None and self.stuffing != "off":
-            self._stuffing(doc)
-        return doc
+        if doc.replace(removal_spans(doc.text, lines, repeats), self.name):
+            # A repeated breadcrumb above the title went: the title's index moved.
+            lines = split_lines(doc.text)
+            title = title_of(lines, self.max_title_chars)
+        return lines, title
 
-    def _stuffing(self, doc: Document) -> None:
-        lines = split_lines(doc.text)
-        title = title_of(lines, self.max_title_chars)
-        if title is None:
-            return
+    def _find_stuffing(self, text: str, lines: list[Line], title: int | None) -> Stuffing | None:
+        if title is None or self.stuffing == "off":
+            return None
         pieces = title_pieces(lines[title].text)
-
-        def find(lines: list[Line]) -> Stuffing:
-            return find_stuffing(doc.text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)
-
-        first = found = find(lines)
-        if not first.suspicious:
-            return
-        removed = 0
-        # Removing a piece can bring two others together: repeat until nothing
-        # changes, so that applying the stage twice changes nothing more.
-        while self.stuffing == "remove" and found.spans:
-            removed += doc.replace(found.spans, self.name, "keyword_stuffing")
-            found = find(split_lines(doc.text))
-        doc.meta["stuffing_score"] = first.score
-        doc.meta["stuffing_paragraphs"] = first.stuffed
-        doc.meta["stuffing_removed"] = removed
+        return find_stuffing(text, lines, title, pieces, self.quote_chars, self.stuffing_min_signals)

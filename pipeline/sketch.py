@@ -76,7 +76,6 @@ class CountMinSketch:
         self.width_bits = width_bits
         self.depth = depth
         self.counts = np.zeros((depth, 1 << width_bits), dtype=np.uint16)
-        self.total = 0  # increments made: the N in the sketch's error bound
 
     @property
     def nbytes(self) -> int:
@@ -104,7 +103,6 @@ class CountMinSketch:
         for r in range(self.depth):
             # maximum.at, not fancy assignment: two keys sharing a counter must both count.
             np.maximum.at(self.counts[r], pos[r], new)
-        self.total += len(keys)
         return new[inverse.ravel()]
 
     def fill(self) -> float:

@@ -9,6 +9,8 @@ parallel. End-to-end versions run at integration.
 from __future__ import annotations
 
 import json
+import random
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +252,33 @@ def test_describe_lists_clusters_largest_first(tmp_path: Path) -> None:
     lines = (tmp_path / "dedup" / "clusters.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["size"] for line in lines] == [3, 2]
     assert 0 < report["state_bytes_per_document"] < 1024
+
+
+def test_merge_holds_no_more_memory_than_it_reports() -> None:
+    """The report's bytes per document bound merge()'s peak per document, and stay under 1 KB.
+
+    Measured as the growth of the peak from 5,000 to 10,000 documents, so the
+    fixed working buffers (signatures are read 1,024 rows at a time) cancel out.
+    """
+    rng = random.Random(2)
+    texts = ["".join(rng.choice(NEWS)[:40] for _ in range(3)) for _ in range(10_000)]
+    texts[::10] = texts[1::10]  # exact copies; clustering has work
+    stage = Dedup(min_chars=20)
+    observations = [stage.observe(d) for d in documents(texts)]
+    stage.lsh  # noqa: B018 - MinHashLSH's parameter search, once per process, is not per document
+    peaks, reported = [], []
+    for n in (5000, 10_000):
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            summary = stage.merge(iter(observations[:n]))
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+        finally:
+            tracemalloc.stop()
+        summary.scratch.release()
+        reported.append(summary.state_bytes)
+    per_document = (peaks[1] - peaks[0]) / 5000
+    assert per_document <= (reported[1] - reported[0]) / 5000 < 1024
 
 
 def test_apply_makes_no_edits_and_is_idempotent() -> None:

@@ -169,9 +169,11 @@ def test_band_index_proposes_the_candidates_minhashlsh_proposes() -> None:
     keys = band_keys(sigs, bands, rows)
     index = BandIndex.build(keys)
     lo, hi = index.lookup(keys)
+    shared = index.shared()
     for i in range(len(sigs)):
         expected = set(lsh.query(MinHash(num_perm=num_perm, hashvalues=sigs[i], scheme="affine32")))
         assert set(index.members(lo[i], hi[i]).tolist()) == expected
+        assert shared[i] == (len(expected) > 1)
 
 
 def test_band_index_is_compact() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.corpora import clean_news, clean_news_lines
+from benchmarks.corpora import clean_news, clean_news_lines, news_articles
 from pipeline.audit import read_dropped
 from pipeline.config import Config, RunConfig
 from pipeline.document import Document
@@ -61,12 +63,7 @@ def test_no_seed_is_dropped(tmp_path):
 
 
 def test_no_clean_news_article_is_dropped():
-    articles: list[list[str]] = []
-    for line in clean_news_lines()[:8000]:
-        if len(line) <= 40 and line[-1] not in "。！？”」）)":
-            articles.append([line])
-        elif articles:
-            articles[-1].append(line)
+    articles = news_articles(clean_news_lines()[:8000])
     stage = Quality()
     dropped = [a[0] for a in articles if stage.apply(cleaned("\n\n".join(a))).dropped]
     assert len(articles) > 500
@@ -141,6 +138,24 @@ def test_units():
     assert duplicate_share(["一段。", "一段！", "二段。"]) == pytest.approx(1 / 3)
     assert top_ngram_share("哈" * 10, 3) == 1.0
     assert paragraph_units("a\n\nb\nc") == ["a", "b\nc"]
+
+
+def test_top_ngram_share_of_distinct_long_ngrams_is_zero():
+    # Sixty different 4-grams ``X乙丙丁``: no 4-gram (or 5-gram) occurs twice.
+    text = "".join(chr(0x4E00 + 2 * k) + "乙丙丁" for k in range(60))
+    assert top_ngram_share(text, 4) == 0.0
+    assert top_ngram_share(text, 5) == 0.0
+    assert top_ngram_share(text, 3) == pytest.approx(60 * 3 / len(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="甲乙丙丁戊 \nab", max_size=80), st.integers(1, 8))
+def test_top_ngram_share_counts_the_most_frequent_ngram(text, n):
+    chars = "".join(text.split())
+    counts = Counter(chars[i : i + n] for i in range(len(chars) - n + 1))
+    top = max(counts.values(), default=0)
+    expected = min(1.0, top * n / len(chars)) if top > 1 else 0.0
+    assert top_ngram_share(text, n) == pytest.approx(expected)
 
 
 # -- properties ----------------------------------------------------------------------------

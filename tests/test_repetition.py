@@ -6,16 +6,20 @@ in :mod:`tests.handmade` (no code of the other stages is used).
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.corpora import clean_news_lines
+from benchmarks.corpora import clean_news_lines, news_articles
 from pipeline.document import Document, replay
 from pipeline.lines import split_lines
+from pipeline import repetition
 from pipeline.repetition import (
     Repetition,
     find_stuffing,
+    near_identical,
     repeated_lines,
     title_matches,
     title_of,
@@ -181,16 +185,38 @@ def test_title_under_a_breadcrumb_is_found():
     assert doc.text.count(TITLE_001) == 1
 
 
+def test_title_under_a_repeated_breadcrumb_is_found():
+    crumb = "首页 > 新闻中心 > 正文"
+    doc = run(f"{crumb}\n\n{crumb}\n\n" + seed_001())
+    assert doc.text.split("\n\n")[:3] == [crumb, TITLE_001, CLEAN_LEAD_001]
+    assert doc.meta["stuffing_removed"] == 19
+
+
 def test_near_identical_long_lines_are_duplicates_short_ones_are_not():
     long_line = "会议还听取了市污染防治攻坚战任务完成情况通报并对下一步工作提出了明确要求和具体部署"
     lines = split_lines(f"{long_line}\n{long_line.replace('通报', '通')}\n第一部分\n第一部")
-    assert repeated_lines(lines, False, 4, 30, 0.9) == {1: "near_duplicate_line"}
+    assert repeated_lines(lines, None, 4, 30, 0.9) == {1: "near_duplicate_line"}
+
+
+def test_near_identical_search_is_bounded_when_many_lines_share_an_end(monkeypatch):
+    # A comment list or a directory page: thousands of long lines, one prefix.
+    rng = random.Random(1)
+    keys = ["网友评论称这里的内容" + "".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(30)) for _ in range(400)]
+    calls = []
+
+    def counted(a: str, b: str, threshold: float) -> bool:
+        calls.append(1)
+        return near_identical(a, b, threshold)
+
+    monkeypatch.setattr(repetition, "near_identical", counted)
+    assert repeated_lines(split_lines("\n".join(keys)), None, 6, 30, 0.9) == {}
+    assert len(calls) <= 2 * repetition.MAX_SHARING_AN_END * len(keys)
 
 
 def test_near_identical_with_different_figures_is_kept():
     a = "前三季度重庆空气质量优良天数率为89.7%，同比上升两个百分点，呈稳步上升趋势。"
     lines = split_lines(f"{a}\n{a.replace('89.7', '85.3')}")
-    assert repeated_lines(lines, False, 4, 30, 0.8) == {}
+    assert repeated_lines(lines, None, 4, 30, 0.8) == {}
 
 
 def test_short_repeated_lines_are_kept():
@@ -223,14 +249,19 @@ def test_back_to_back_repeat_keeps_one_copy():
     assert "合力打造新平台" in doc.text
 
 
+def test_a_paragraph_that_copies_another_once_destuffed_goes_too():
+    # Spam pages repeat a paragraph with other pieces injected: only without
+    # them is it a copy, so the copy must go in the same pass (idempotence).
+    text = "双城经济圈建设\n\n今天，经济双城召开全市会议。圈建\n\n今天，召开全市会议。\n\n明天见面。"
+    doc = run(text)
+    assert doc.text == "双城经济圈建设\n\n今天，召开全市会议。\n\n明天见面。"
+    assert [e.rule for e in doc.edits] == ["keyword_stuffing"] * 3 + ["duplicate_line"]
+    assert run(doc.text).text == doc.text
+
+
 def test_clean_news_articles_are_left_alone():
     """People's Daily articles (headline, then body) use their headline's words all the time."""
-    articles: list[list[str]] = []
-    for line in clean_news_lines()[:6000]:
-        if len(line) <= 40 and line[-1] not in "。！？”」）)":
-            articles.append([line])
-        elif articles:
-            articles[-1].append(line)
+    articles = news_articles(clean_news_lines()[:6000])
     changed = [a[0] for a in articles if len(a) > 2 and run("\n\n".join(a)).edits]
     assert len(articles) > 300
     assert changed == []
