@@ -45,7 +45,7 @@ from types import ModuleType
 
 import pipeline.normalize as normalize
 from benchmarks.corpora import SEEDS, clean_news, clean_news_lines, group_lines
-from pipeline.document import Document
+from pipeline.document import Document, apply_spans
 from pipeline.normalize import Normalize
 from pipeline.whitespace import Whitespace
 
@@ -108,7 +108,7 @@ def load_opencc_from(directory: Path) -> ModuleType:
 @contextlib.contextmanager
 def using_opencc(module: ModuleType) -> Iterator[None]:
     """Make the stage use ``module`` as ``opencc``: swap the module, clear the per-process caches."""
-    caches = (normalize.opencc_converter, normalize._only_in_source, normalize._source_mask)
+    caches = (normalize.opencc_converter, normalize.simplifier, normalize._only_in_source, normalize._source_mask)
     saved = sys.modules.get("opencc")
     sys.modules["opencc"] = module
     for cached in caches:
@@ -252,6 +252,31 @@ def _fixer_seconds_once(docs: list[str]) -> dict[str, float]:
 # -- paragraph joining quality ---------------------------------------------------------------------
 
 
+def script_round_trip(lines: int) -> dict[str, dict[str, int]]:
+    """Characters differing from the original after a round trip through Traditional.
+
+    People's Daily lines are written the OpenCC way (``s2t``), the Taiwan way
+    (``s2tw``) and the Hong Kong way (``s2hk``), then brought back by each raw
+    OpenCC configuration and by the stage's conversion (:func:`normalize.script_spans`,
+    ``t2s`` plus :func:`normalize.resolve_variants`). Returned as
+    ``{convention: {converter: wrong characters}}`` plus ``{"chars": {"total": n}}``.
+
+    >>> figures = script_round_trip(20)
+    >>> figures["s2tw"]["stage"] <= figures["s2tw"]["t2s"]
+    True
+    """
+    news = "\n".join(clean_news()[:lines])
+    figures: dict[str, dict[str, int]] = {"chars": {"total": len(news)}}
+    for convention in ("s2t", "s2tw", "s2hk"):
+        mirror = normalize.opencc_converter(convention)(news)
+        back = {name: normalize.opencc_converter(name)(mirror) for name in ("t2s", "tw2s", "hk2s")}
+        back["stage"] = apply_spans(mirror, normalize.script_spans(mirror), "")[0]
+        figures[convention] = {
+            name: sum(a != b for a, b in zip(text, news)) + abs(len(text) - len(news)) for name, text in back.items()
+        }
+    return figures
+
+
 def joining_quality(max_paragraphs: int, seed: int = 1) -> tuple[int, int, int, int]:
     """(false joins, line breaks) on People's Daily lines, (found, made) on synthetic breaks.
 
@@ -331,6 +356,13 @@ def main(argv: list[str] | None = None) -> int:
             seconds = fixer_seconds(docs)
         parts = ", ".join(f"{k} {1000 * v / megabytes(docs):.1f}" for k, v in seconds.items())
         print(f"  {name:<22}{parts}")
+    with using_opencc(fastest.module):
+        trips = script_round_trip(200 if args.quick else 5000)
+    print(f"\nscript round trip ({fastest.label}): characters of {trips['chars']['total']:,} differing from the "
+          "original after Simplified -> Traditional -> Simplified")
+    print(f"  {'written as':<22}" + "".join(f"{name:>10}" for name in ("t2s", "tw2s", "hk2s", "stage")))
+    for convention in ("s2t", "s2tw", "s2hk"):
+        print(f"  {convention:<22}" + "".join(f"{trips[convention][name]:>10,}" for name in ("t2s", "tw2s", "hk2s", "stage")))
     false_joins, breaks, found, made = joining_quality(300 if args.quick else 3000)
     print(f"\nparagraph joining: {false_joins} false joins among {breaks} real line breaks (People's Daily); "
           f"{found} of {made} synthetic mid-sentence breaks joined ({found / made:.0%})")

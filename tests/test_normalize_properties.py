@@ -42,7 +42,24 @@ def normalize(text: str) -> Document:
 
 @functools.cache
 def _simplified(char: str) -> str:
-    return opencc_converter("t2s")(char)
+    """One Simplified form per character, whichever spelling convention wrote it:
+    t2s, with 著 read as 着 and a hanzi outside GB2312 read the Taiwan or Hong Kong
+    way (the stage's resolve_variants chooses among these in context)."""
+    simple = opencc_converter("t2s")(char)
+    if simple == "著":
+        return "着"
+    for config in ("tw2s", "hk2s"):
+        if not _in_gb2312(simple):
+            simple = opencc_converter(config)(char)
+    return simple
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def content(text: str) -> list[str]:

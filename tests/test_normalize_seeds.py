@@ -14,7 +14,7 @@ import pytest
 import regex
 
 from pipeline.document import Document, replay
-from pipeline.normalize import Normalize, _only_in_source
+from pipeline.normalize import _ZHU_AFTER, _ZHU_BEFORE, Normalize, _only_in_source
 from pipeline.whitespace import Whitespace
 
 from .conftest import SEEDS
@@ -62,6 +62,16 @@ def test_traditional_seeds_come_out_simplified(prefix):
     out = text(prefix)
     assert _only_in_source("t2s").isdisjoint(out)
     assert "推动成渝地区双城经济圈建设" in out
+
+
+def test_web_traditional_zhe_becomes_simplified_and_zhu_stays():
+    # 003 writes the particle zhe as 著 (Taiwan style), which t2s alone keeps.
+    out = text("003")
+    for phrase in ("无一不印证着创新", "提供着接续", "我们着力用好"):
+        assert phrase in out
+    # The 著 left are zhù (显著): the character before or after makes the word.
+    kept = [i for i, char in enumerate(out) if char == "著"]
+    assert kept and all(out[i - 1] in _ZHU_BEFORE or out[i + 1] in _ZHU_AFTER for i in kept)
 
 
 @pytest.mark.parametrize("prefix", ["001", "002"])
