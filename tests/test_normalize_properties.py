@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.document import Document, replay
-from pipeline.normalize import Normalize, is_han, opencc_converter
+from pipeline.normalize import Normalize, _encodable, is_han, opencc_converter
 
 TOKENS = [
     *"經濟發區國這個說來乾後著萧经济发区国这个中文的了一心主目标",
@@ -49,17 +49,9 @@ def _simplified(char: str) -> str:
     if simple == "著":
         return "着"
     for config in ("tw2s", "hk2s"):
-        if not _in_gb2312(simple):
+        if not _encodable(simple, "gb2312"):
             simple = opencc_converter(config)(char)
     return simple
-
-
-def _in_gb2312(char: str) -> bool:
-    try:
-        char.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def content(text: str) -> list[str]:
