@@ -303,11 +303,17 @@ def structure(quick: bool, workers: int, tmp: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global HALVES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", nargs="?", choices=["all", "passthrough", "structure"], default="all")
     parser.add_argument("--quick", action="store_true", help="12 documents per source half, 2 cases per cell; summaries only")
     parser.add_argument("--workers", type=int, default=None, help="pipeline workers (default: all cores; 1 with --quick)")
+    parser.add_argument("--half", choices=("dev", "test"), action="append",
+                        help="only this half (repeatable); while tuning a detector, run --half dev and leave the "
+                             "test half unseen until the end")
     args = parser.parse_args(argv)
+    if args.half:
+        HALVES = tuple(h for h in ("dev", "test") if h in args.half)
     workers = args.workers if args.workers is not None else (1 if args.quick else 0)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cc-passthrough-") as tmp:

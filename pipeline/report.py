@@ -69,6 +69,9 @@ class RunStats:
     stages: dict[str, StageStats] = field(default_factory=dict)
     rules: dict[str, RuleStats] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
+    #: What stages decided and how often (``"rules/continuation.foreign_block:block"``), from
+    #: ``doc.meta["decisions"]``: how often a marker's block was bounded, a long span kept...
+    decisions: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         for name in self.stage_names:
@@ -114,6 +117,7 @@ class RunStats:
             self.stages[stage_name].chars_added += count
         for stage_name in {stage_name for stage_name, _ in edits}:
             self.stages[stage_name].docs_changed += 1
+        self.decisions.update(doc.meta.get("decisions", {}))
         if doc.dropped is not None:
             self.drops[f"{doc.dropped.stage}:{doc.dropped.reason}"] += 1
             self.stages.setdefault(doc.dropped.stage, StageStats()).dropped += 1
@@ -142,6 +146,7 @@ class RunStats:
             "encodings": dict(sorted(self.encodings.items())),
             "stages": {name: stats.to_json() for name, stats in self.stages.items()},
             "rules": {name: self.rules[name].to_json() for name in sorted(self.rules)},
+            "decisions": dict(sorted(self.decisions.items())),
             "problems": [p.to_json() for p in self.problems],
             "sections": self.sections,
             "timing": {

@@ -58,11 +58,12 @@ from typing import Any, ClassVar, Literal
 
 import regex
 
+from . import coherence
 from .document import Document, Edit
 from .lines import LineIndex
 from .tomlfile import read_toml
 
-Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_document", "extract_meta", "flag"]
+Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_block", "drop_document", "extract_meta", "flag"]
 ACTIONS: tuple[str, ...] = typing.get_args(Action)
 #: What applying one rule to one document did.
 Outcome = Literal["unchanged", "changed", "timeout"]
@@ -74,7 +75,9 @@ RESERVED_META = frozenset({"line", "encoding", "fields", "flags"})
 #: Where flagged rule ids are listed.
 FLAGS_KEY = "flags"
 
-_RULE_FIELDS = ("id", "description", "action", "pattern", "literals", "keywords", "where", "enabled", "examples")
+_RULE_FIELDS = (
+    "id", "description", "action", "pattern", "literals", "keywords", "where", "enabled", "examples", "block", "max_chars",
+)
 _ID = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 #: Guards, not limits anyone should reach: rounds of one rule on one document, passes of all rules.
 _MAX_ROUNDS = 50
@@ -166,6 +169,26 @@ class ChangeExample:
 
 
 @dataclass(frozen=True, slots=True)
+class Block:
+    """What a ``drop_block`` rule's marker opens (the rule file's ``block`` table).
+
+    The marker always goes. After it, paragraphs go while they are foreign to
+    the text before the marker (:func:`pipeline.coherence.foreign_extent`):
+    the first paragraph that belongs to the document ends the block, and the
+    document's own text after it stays. ``lists``: lines shaped like entries
+    of a link list belong to the block whatever their topic ("related
+    articles" lists). ``max_paragraphs`` bounds the block whatever the signal
+    says.
+    """
+
+    lists: bool = False
+    max_paragraphs: int = 40
+    #: A pattern whose presence in the text before the marker says the document's own
+    #: article goes on after it (``（下转`` before ``（上接``): the block then needs stronger evidence.
+    same_article_if: regex.Pattern[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One validated rule from a rule file."""
 
@@ -179,6 +202,9 @@ class Rule:
     keep: tuple[str, ...]
     file: str
     enabled: bool = True
+    block: Block | None = None
+    #: The longest match this rule may remove (declared by rules whose pattern may cross lines without bound).
+    max_chars: int | None = None
 
     def ruled_out(self, present: frozenset[str] | None) -> bool:
         """The keyword pre-filter: none of the rule's keywords is among those ``present`` in the text."""
@@ -290,7 +316,7 @@ def parse_rule(table: dict[str, Any], file: str, number: int = 1) -> Rule:
     Traceback (most recent call last):
     ...
     pipeline.rules.RuleError: a.toml: rule 'x': action: unknown action 'explode'; \
-one of delete_span, drop_line, drop_paragraph, drop_document, extract_meta, flag
+one of delete_span, drop_line, drop_paragraph, drop_block, drop_document, extract_meta, flag
     """
     raw_id = table.get("id")
     name = f"rule {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"rule #{number}"
@@ -324,6 +350,16 @@ one of delete_span, drop_line, drop_paragraph, drop_document, extract_meta, flag
     if not isinstance(enabled, bool):
         raise fail("enabled", f"must be true or false, not {enabled!r}")
     change, keep = _parse_examples(table.get("examples"), action, set(pattern.groupindex), fail)
+    max_chars = table.get("max_chars")
+    if max_chars is not None and (not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1):
+        raise fail("max_chars", f"must be a whole number of characters >= 1, not {max_chars!r}")
+    if max_chars is None and "pattern" in table:
+        reason = unbounded(table["pattern"])
+        if reason:
+            raise fail("pattern", f"{reason}: a match could run over the rest of the document. Match only "
+                                  "what the rule recognises (use action = \"drop_block\" for a marker that opens "
+                                  "a block), or declare the longest match with max_chars = N")
+    block = _parse_block(table.get("block"), action, fail)
     return Rule(
         id=rule_id,
         description=" ".join(table["description"].split()),
@@ -335,7 +371,72 @@ one of delete_span, drop_line, drop_paragraph, drop_document, extract_meta, flag
         keep=keep,
         file=file,
         enabled=enabled,
+        block=block,
+        max_chars=max_chars,
     )
+
+
+def _parse_block(value: Any, action: str, fail: _Fail) -> Block | None:
+    if action != "drop_block":
+        if value is not None:
+            raise fail("block", "only a drop_block rule has a block table")
+        return None
+    value = {} if value is None else value
+    if not isinstance(value, dict):
+        raise fail("block", "must be a table, e.g. block = { lists = true, max_paragraphs = 40 }")
+    extra = sorted(set(value) - {"lists", "max_paragraphs", "same_article_if"})
+    if extra:
+        raise fail(f"block.{extra[0]}", "unknown field; use lists, max_paragraphs, same_article_if")
+    lists = value.get("lists", False)
+    if not isinstance(lists, bool):
+        raise fail("block.lists", f"must be true or false, not {lists!r}")
+    most = value.get("max_paragraphs", 40)
+    if not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= 1000:
+        raise fail("block.max_paragraphs", f"must be a whole number from 1 to 1000, not {most!r}")
+    hint = value.get("same_article_if")
+    if hint is not None:
+        if not isinstance(hint, str) or not hint:
+            raise fail("block.same_article_if", f"must be a non-empty regular expression, not {hint!r}")
+        try:
+            hint = regex.compile(hint, regex.MULTILINE)
+        except regex.error as exc:
+            raise fail("block.same_article_if", f"bad regular expression: {exc}") from None
+    return Block(lists, most, hint)
+
+
+# What lets a pattern run past the end of a line without bound: the "dot matches
+# newline" flag, an end-of-text anchor, a class of everything, or a negated class
+# that does not exclude the line break, repeated without an upper bound.
+_DOTALL_FLAG = regex.compile(r"\(\?[a-zA-Z]*s[a-zA-Z]*[:)]")
+_TEXT_END = regex.compile(r"(?<!\\)(?:\\\\)*\\[Zz]")
+_EVERYTHING = regex.compile(r"\[(?:\\s\\S|\\S\\s|\\w\\W|\\W\\w|\\d\\D|\\D\\d)\]|\(\?:\.\|\\n\)|\(\.\|\\n\)")
+_NEGATED_RUN = regex.compile(r"\[\^((?:\\.|[^\]\\])*)\](?:\*|\+|\{\d*,\})")
+
+
+def unbounded(source: str) -> str:
+    r"""Why a pattern could match without bound across lines ('' when it cannot).
+
+    >>> unbounded(r"(?s)（上接\d版）.*")
+    "the 's' flag (dot matches line breaks)"
+    >>> unbounded(r"上接\d版.*\Z")
+    'an end-of-text anchor (\\Z)'
+    >>> unbounded(r"【[^】]*】")
+    'a negated class repeated without bound that does not exclude line breaks ([^】]*)'
+    >>> unbounded(r"【[^】\n]*】"), unbounded(r"[^，。\n]{0,20}"), unbounded(r"\s*返回顶部\s*")
+    ('', '', '')
+    """
+    if _DOTALL_FLAG.search(source):
+        return "the 's' flag (dot matches line breaks)"
+    if _TEXT_END.search(source):
+        return "an end-of-text anchor (\\Z)"
+    everything = _EVERYTHING.search(source)
+    if everything:
+        return f"a class of every character ({everything.group()})"
+    for match in _NEGATED_RUN.finditer(source):
+        inside = match.group(1)
+        if not any(token in inside for token in ("\\n", "\\s", "\\v", "\\R", "\n")):
+            return f"a negated class repeated without bound that does not exclude line breaks ({match.group()})"
+    return ""
 
 
 def _parse_pattern(table: dict[str, Any], fail: _Fail) -> tuple[regex.Pattern[str], tuple[str, ...]]:
@@ -694,11 +795,14 @@ def apply_rule(
     timeout: float | None = None,
     stage: str = "rules",
     present: frozenset[str] | None = None,
+    split: bool = False,
 ) -> Outcome:
     """Apply one rule to a document, again while it still changes the text.
 
     A pattern that exceeds ``timeout`` is stopped; the document gets a warning
-    naming the rule and keeps what earlier rounds did.
+    naming the rule and keeps what earlier rounds did. With ``split``, the
+    prose a ``drop_block`` rule removes is kept as a document of its own
+    (see :func:`block_removal`).
     """
     outcome: Outcome = "unchanged"
     for _ in range(_MAX_ROUNDS):
@@ -718,13 +822,123 @@ def apply_rule(
         if rule.action == "drop_document":
             doc.drop(stage, rule.id, match=matches[0].group()[:200])
             return outcome
-        if rule.action == "extract_meta":
-            _extract_meta(doc, matches)
-        spans = removal_spans(doc.text, [m.span() for m in matches], rule.action)
+        if rule.action == "drop_block":
+            spans = block_removal(rule, doc, matches[0], stage, split)
+        else:
+            if rule.action == "extract_meta":
+                _extract_meta(doc, matches)
+            spans = removal_spans(doc.text, bounded(rule, doc, matches, stage), rule.action)
         if not doc.replace(spans, stage, rule.id):
             return outcome
         outcome = "changed"
     return outcome
+
+
+# -- evidence for long removals ----------------------------------------------------------------------
+
+#: A span longer than one paragraph that is at least this coherent with the rest of its
+#: document, and shows no junk feature, is the document's own text: it stays (docs/rules.md).
+KEEP_COHERENCE = 0.2
+#: Doc-meta keys where rules record what they decided and why (summed in the run report,
+#: written beside the edits in the audit).
+DECISIONS_KEY = "decisions"
+EVIDENCE_KEY = "evidence"
+
+
+def decide(doc: Document, stage: str, rule: str, decision: str, count: int = 1, **evidence: Any) -> None:
+    """Count a decision in ``doc.meta["decisions"]`` and, with ``evidence``, log it for the audit.
+
+    >>> doc = Document("a", "")
+    >>> decide(doc, "rules", "x", "kept_coherent", coherence=0.4)
+    >>> doc.meta
+    {'decisions': {'rules/x:kept_coherent': 1}, 'evidence': [{'stage': 'rules', 'rule': 'x', 'decision': 'kept_coherent', 'coherence': 0.4}]}
+    """
+    counts = doc.meta.setdefault(DECISIONS_KEY, {})
+    key = f"{stage}/{rule}:{decision}"
+    counts[key] = counts.get(key, 0) + count
+    if evidence:
+        doc.meta.setdefault(EVIDENCE_KEY, []).append({"stage": stage, "rule": rule, "decision": decision, **evidence})
+
+
+def bounded(rule: Rule, doc: Document, matches: Sequence[regex.Match[str]], stage: str) -> list[tuple[int, int]]:
+    """The matches' spans that may go: within the rule's ``max_chars``, and backed by evidence when long.
+
+    A match over more than one paragraph needs evidence that it is foreign to
+    the document (:func:`long_match_goes`); one over ``max_chars`` (for rules
+    that declare it) does not go at all. Each refusal is counted and logged.
+    """
+    spans = []
+    for match in matches:
+        start, end = match.span()
+        if rule.max_chars is not None and end - start > rule.max_chars:
+            decide(doc, stage, rule.id, "over_max_chars", start=start, chars=end - start)
+            continue
+        if len(coherence.units(match.group())) > 1 and not long_match_goes(rule, doc, start, end, stage):
+            continue
+        spans.append((start, end))
+    return spans
+
+
+def long_match_goes(rule: Rule, doc: Document, start: int, end: int, stage: str) -> bool:
+    """Whether a match over several paragraphs is foreign enough to the document to remove.
+
+    A match that is coherent with the rest of the document
+    (:data:`KEEP_COHERENCE`) and shows no junk feature
+    (:func:`pipeline.coherence.spam_features`) is the document's own text that
+    the rule's pattern ran over: it stays, and the document gets a warning
+    naming the rule.
+    """
+    removed = doc.text[start:end]
+    features = coherence.spam_features(removed)
+    rest = coherence.content_bigrams(doc.text[:start] + "\n" + doc.text[end:])
+    score = coherence.coherence(coherence.content_bigrams(removed), rest)
+    if features or score < KEEP_COHERENCE:
+        decide(doc, stage, rule.id, "long_removal", chars=end - start, coherence=round(score, 3),
+               features=list(features))
+        return True
+    decide(doc, stage, rule.id, "kept_coherent", start=start, chars=end - start, coherence=round(score, 3))
+    doc.warn(stage, f"rule {rule.id} would remove {end - start} characters over several paragraphs that "
+                    f"belong to the document (coherence {score:.2f}, no junk feature): kept")
+    return False
+
+
+def block_removal(
+    rule: Rule, doc: Document, marker: regex.Match[str], stage: str, split: bool = False
+) -> list[tuple[int, int, str]]:
+    """The span a ``drop_block`` rule removes for one marker: the marker and the foreign block it opens.
+
+    The paragraph holding the marker keeps the text before the marker. After
+    the marker, :func:`pipeline.coherence.foreign_extent` decides paragraph by
+    paragraph; the audit records its evidence. With ``split``, a block that
+    holds prose (another article, not only a list of links) is also left in
+    ``doc.meta["split_blocks"]``, and the runner makes it a document ``ID#2``.
+    """
+    assert rule.block is not None
+    text = doc.text
+    spans = coherence.units(text)
+    first = next(i for i, (s, e) in enumerate(spans) if e > marker.start() or i == len(spans) - 1)
+    paragraphs = [text[s:e] for s, e in spans]
+    paragraphs[first] = text[marker.end() : spans[first][1]]
+    before = text[: marker.start()]
+    hint = rule.block.same_article_if
+    following = rule.pattern.search(text, marker.end())
+    until = next((i for i, (s, e) in enumerate(spans) if e > following.start()), None) if following else None
+    extent = coherence.foreign_extent(
+        paragraphs, first, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
+        same_article=bool(hint and hint.search(before)), until=until,
+    )
+    end = spans[extent.end - 1][1] if extent.end > extent.first else marker.end()
+    decision = "marker_only" if extent.end == extent.first else "block"
+    decide(doc, stage, rule.id, decision, marker=marker.group(), paragraphs=extent.paragraphs,
+           judged=[[j.unit - first, j.verdict, j.host, j.block] for j in extent.judged])
+    if extent.end > extent.first:
+        decide(doc, stage, rule.id, "paragraphs_removed", count=extent.paragraphs)
+        if split and any(j.verdict == "foreign" for j in extent.judged):
+            doc.meta.setdefault("split_blocks", []).append(text[marker.end() : end].strip())
+            decide(doc, stage, rule.id, "split_out")
+        if extent.end < len(spans):  # the document's own text goes on after the block
+            decide(doc, stage, rule.id, "text_kept_after_block")
+    return removal_spans(text, [(marker.start(), end)], "delete_span")
 
 
 def _extract_meta(doc: Document, matches: Iterable[regex.Match[str]]) -> None:
@@ -741,6 +955,7 @@ def apply_rules(
     timeout: float | None = None,
     stage: str = "rules",
     index: KeywordIndex | None = None,
+    split: bool = False,
 ) -> Document:
     """Apply rules in order; stop when one drops the document.
 
@@ -767,7 +982,7 @@ def apply_rules(
                 seen[number] = version
                 continue
             before = len(doc.edits)
-            outcome = apply_rule(rule, doc, timeout, stage, present)
+            outcome = apply_rule(rule, doc, timeout, stage, present, split)
             if outcome == "changed":
                 version += 1
                 if index and present is not None:
@@ -794,7 +1009,10 @@ class Rules:
     ``builtin``  use the shipped library (``rules/``);
     ``enable`` / ``disable``  rule ids, id patterns (``"nav.*"``) or rule file
                  names (``"navigation.toml"``) to switch on or off;
-    ``timeout``  seconds one rule may run on one document before it is stopped.
+    ``timeout``  seconds one rule may run on one document before it is stopped;
+    ``split_blocks``  keep the prose a ``drop_block`` rule removes (the continued half
+                 of another article, a second article glued to the page) as a
+                 document of its own, ``ID#2``, instead of only in the audit.
 
     Rules are loaded and validated when the stage is built, so a broken rule
     file stops the run before it starts.
@@ -807,6 +1025,7 @@ class Rules:
     enable: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     timeout: float = 1.0
+    split_blocks: bool = False
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
@@ -820,7 +1039,7 @@ class Rules:
 
     def apply(self, doc: Document) -> Document:
         rule_set = self.rule_set()
-        return apply_rules(rule_set.active, doc, self.timeout, self.name, rule_set.index)
+        return apply_rules(rule_set.active, doc, self.timeout, self.name, rule_set.index, self.split_blocks)
 
 
 # -- checking a rule's examples ---------------------------------------------------------------------

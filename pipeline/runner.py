@@ -116,33 +116,70 @@ def split_segments(stages: Iterable[Any]) -> list[list[Any]]:
 Processed = tuple[Document, Any, list[float]]
 
 
-def process(segment: Segment, doc: Document) -> Processed:
+def process(segment: Segment, doc: Document) -> list[Processed]:
     """Run a segment's steps on one document; return it, its observed state and timings.
 
     A step that raises is reported as a warning on the document, and the
     document continues as it was before that step: one bad document or one
     stage bug must not stop a long run.
+
+    A step may split a document: text it moved out of the document and wants
+    kept as documents of their own (a second article glued to a page, with the
+    rules stage's ``split_blocks``) is left in ``doc.meta["split_blocks"]``.
+    Each becomes a document ``ID#2``, ``ID#3``… that runs through the rest of
+    the pipeline from the next step on, right after its parent.
     """
-    seconds: list[float] = []
-    for step in segment.steps:
-        if doc.dropped is not None:
-            seconds.append(0.0)
-            continue
-        t0 = time.perf_counter()
-        text, n_edits, meta = doc.text, len(doc.edits), dict(doc.meta)
-        try:
-            doc = step.apply(doc)
-        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
-            doc.text, doc.meta = text, meta
-            del doc.edits[n_edits:]
-            doc.warn(step.name, f"stage failed, document left as it was: {type(exc).__name__}: {exc}")
-        seconds.append(time.perf_counter() - t0)
-    state = None
-    if segment.observer is not None and doc.dropped is None:
-        t0 = time.perf_counter()
-        state = segment.observer.observe(doc)
-        seconds.append(time.perf_counter() - t0)
-    return doc, state, seconds
+    results: list[Processed] = []
+    pending: list[tuple[Document, int]] = [(doc, 0)]
+    while pending:
+        doc, first_step = pending.pop(0)
+        seconds: list[float] = [0.0] * first_step
+        for number in range(first_step, len(segment.steps)):
+            step = segment.steps[number]
+            if doc.dropped is not None:
+                seconds.append(0.0)
+                continue
+            t0 = time.perf_counter()
+            text, n_edits, meta = doc.text, len(doc.edits), dict(doc.meta)
+            try:
+                doc = step.apply(doc)
+            except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+                doc.text, doc.meta = text, meta
+                del doc.edits[n_edits:]
+                doc.warn(step.name, f"stage failed, document left as it was: {type(exc).__name__}: {exc}")
+            seconds.append(time.perf_counter() - t0)
+            pending.extend((child, number + 1) for child in split_off(doc))
+        state = None
+        if segment.observer is not None and doc.dropped is None:
+            t0 = time.perf_counter()
+            state = segment.observer.observe(doc)
+            seconds.append(time.perf_counter() - t0)
+        results.append((doc, state, seconds))
+    return results
+
+
+#: Where a stage leaves the texts it split out of a document (see :func:`process`).
+SPLIT_KEY = "split_blocks"
+
+
+def split_off(doc: Document) -> list[Document]:
+    """The documents a step split out of ``doc`` (``ID#2``, ``ID#3``…), taken out of its meta.
+
+    >>> parent = Document("a.txt", "正文。", meta={"split_blocks": ["另一篇文章。"]})
+    >>> [(d.id, d.text, d.meta) for d in split_off(parent)], parent.meta
+    ([('a.txt#2', '另一篇文章。', {'split_from': 'a.txt'})], {'split_count': 2})
+    """
+    texts = doc.meta.pop(SPLIT_KEY, None) or []
+    taken = doc.meta.get("split_count", 1)
+    children = []
+    for number, text in enumerate(texts, taken + 1):
+        meta: dict[str, Any] = {"split_from": doc.id}
+        if "line" in doc.meta:
+            meta["line"] = doc.meta["line"]
+        children.append(Document(f"{doc.id}#{number}", text, doc.source, doc.seq, meta))
+    if texts:
+        doc.meta["split_count"] = taken + len(texts)
+    return children
 
 
 @dataclass(frozen=True)
@@ -187,14 +224,14 @@ def run_task(segment: Segment, task: Task) -> ChunkResult:
     states: list[Any] = []
     finished: list[Document] = []
     for doc in docs:
-        doc, state, spent = process(segment, doc)
-        for i, value in enumerate(spent):
-            seconds[i] += value
-        if doc.dropped is None and task.spill_out is not None:
-            parked.append(doc)
-            states.append(state)
-        else:
-            finished.append(doc)
+        for doc, state, spent in process(segment, doc):
+            for i, value in enumerate(spent):
+                seconds[i] += value
+            if doc.dropped is None and task.spill_out is not None:
+                parked.append(doc)
+                states.append(state)
+            else:
+                finished.append(doc)
     if parked:
         assert task.spill_out is not None
         with open(task.spill_out, "wb") as fh:

@@ -1,0 +1,360 @@
+"""How much a paragraph belongs to its document: the coherence signal, and the blocks it bounds.
+
+Scraped pages carry text that is *real* but not the page's own: the continued
+half of another article after a ``（上接1版）`` marker, a "related articles" list
+after ``相关阅读``, a second article glued to the end. A marker says where such a
+block *starts*; it says nothing about where the block ends, and the page's own
+paragraphs after the block are real text that must stay. Deciding where a block
+ends needs a signal of whether a paragraph belongs to the document:
+
+* :func:`content_bigrams` — the character bigrams of a text that carry topic,
+  weighted by rarity: a bigram of two common characters (``我们``, ``的发``)
+  weighs nothing, one with a rare character (``渝北``, ``鲁能``) a lot. The
+  rarity is the character model's (``pipeline/charmodel.py``, jieba-derived
+  frequencies) so no corpus pass is needed; Latin and digit tokens (names,
+  commands, numbers) count as one heavy item each.
+* :func:`coherence` — the weighted share of a paragraph's bigrams that also
+  occur in a reference text (the rest of the document): about 0.15 for a
+  paragraph of the same news article, about 0.01 for one of another article
+  (medians on People's Daily; ``docs/rules.md`` gives the measurement).
+* :func:`foreign_extent` — where a marked block ends: the marker paragraph and
+  the paragraphs after it that are foreign to the text before the marker, up to
+  the first paragraph that belongs to the host again.
+* :func:`spam_features` — what makes a span junk whatever its topic (contact
+  handles, URLs, copyright lines, decoration): a long span a rule would remove
+  but that is coherent with the document and has none of these stays.
+
+One paragraph's coherence is a noisy signal (a short paragraph shares little
+with anything), so every decision here leans towards keeping text: a block
+grows only over paragraphs that are clearly foreign, a short paragraph is
+removed only when foreign paragraphs follow it, and the first paragraph that
+is not clearly foreign ends the block. Text left behind can be removed by a
+user rule; text removed wrongly would be lost.
+
+>>> host = "重庆永川区大数据产业园今年引进企业四十家，永川大数据产业规模持续扩大。"
+>>> own = "永川区负责人说，大数据产业园将继续引进企业。"
+>>> other = "郑州铁路东站党委制定了领导干部五不准制度。"
+>>> coherence(content_bigrams(own), content_bigrams(host)) > 0.3
+True
+>>> coherence(content_bigrams(other), content_bigrams(host))
+0.0
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from . import charmodel
+
+#: Runs of hanzi, and Latin/digit tokens: the units bigrams are taken from.
+_RUNS = regex.compile(r"\p{Han}+|[A-Za-z0-9][A-Za-z0-9_.\-/]*")
+#: A bigram weighs the rarity of its two characters beyond this many nats: two
+#: characters among the few hundred most common (function words, 发展, 工作)
+#: weigh nothing. Chosen by measurement (docs/rules.md): it separates a news
+#: paragraph's own article from another article better than plain or
+#: unweighted bigrams (ROC AUC 0.938 against 0.922 on People's Daily).
+_RARITY_FLOOR = 13.0
+#: Weight of a Latin or digit token (a name, a command, a number).
+_TOKEN_WEIGHT = 10.0
+
+
+@functools.cache
+def _rarity(ch: str) -> float:
+    return -charmodel.logprob(ch)
+
+
+def content_bigrams(text: str) -> dict[str, float]:
+    """The topic-bearing bigrams of ``text`` with their weights (each distinct bigram once).
+
+    >>> sorted(content_bigrams("我们的一个"))  # only common characters: nothing left
+    []
+    >>> sorted(content_bigrams("渝北区 GCC 4.2"))
+    ['4.2', 'gcc', '北区', '渝北']
+    """
+    out: dict[str, float] = {}
+    for run in _RUNS.findall(text):
+        if run.isascii():
+            out[run.lower()] = _TOKEN_WEIGHT
+            continue
+        rarities = [_rarity(ch) for ch in run]
+        for i in range(len(run) - 1):
+            weight = rarities[i] + rarities[i + 1] - _RARITY_FLOOR
+            if weight > 0:
+                out[run[i : i + 2]] = weight
+    return out
+
+
+def weight(bigrams: Mapping[str, float]) -> float:
+    """How much topic evidence a text carries: the total weight of its bigrams."""
+    return sum(bigrams.values())
+
+
+def coherence(part: Mapping[str, float], reference: Container[str]) -> float:
+    """Weighted share of ``part``'s bigrams found in ``reference`` (0 when ``part`` has none).
+
+    >>> coherence({"渝北": 2.0, "鲁能": 2.0}, {"渝北"})
+    0.5
+    """
+    total = weight(part)
+    return sum(w for k, w in part.items() if k in reference) / total if total else 0.0
+
+
+# -- paragraphs as units --------------------------------------------------------------------
+
+_BLANK_LINE = regex.compile(r"\n[^\S\n]*\n")
+_SENTENCE_END = "。！？!?…；;”」』）)\"'"
+_LIST_MARK = regex.compile(
+    r"^\s*(?:[·•●○◆◇■□▪▶►▸>※★☆\-*+]|\d{1,2}[.、．)）]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,2}、)\s*"
+)
+_DATE_TAIL = regex.compile(r"[\s(（\[]*(?:\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}[-/月]\d{1,2}日?)[\s)）\]]*$")
+
+
+def units(text: str) -> list[tuple[int, int]]:
+    r"""``(start, end)`` of each paragraph: blocks between blank lines, or lines when there are none.
+
+    Scraped pages use one of two layouts, paragraphs separated by a blank line
+    or one paragraph per line; the rules stage reads both the same way.
+
+    >>> units("一\n二\n\n三")
+    [(0, 3), (5, 6)]
+    >>> units("一\n二")
+    [(0, 1), (2, 3)]
+    """
+    spans: list[tuple[int, int]] = []
+    separator = _BLANK_LINE if _BLANK_LINE.search(text) else regex.compile(r"\n")
+    pos = 0
+    for match in separator.finditer(text):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(text)))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - (len(text[s:e]) - len(text[s:e].rstrip())))
+            for s, e in spans if text[s:e].strip()]
+
+
+def is_list_item(line: str) -> bool:
+    """A line shaped like an entry of a list of links: a headline, not a sentence.
+
+    Short (at most 48 characters once a leading bullet and a trailing date are
+    taken off), one line, and not ending a sentence.
+
+    >>> is_list_item("· 重庆今年将新开工高速公路10条 2021-05-27")
+    True
+    >>> is_list_item("1. 川渝合作再提速")
+    True
+    >>> is_list_item("川渝两地合作持续深化，成效明显。")
+    False
+    """
+    if "\n" in line.strip():
+        return False
+    core = _DATE_TAIL.sub("", _LIST_MARK.sub("", line.strip())).strip()
+    return 0 < len(core) <= 48 and core[-1] not in _SENTENCE_END
+
+
+# -- spam features ---------------------------------------------------------------------------
+
+_FEATURES: tuple[tuple[str, regex.Pattern[str]], ...] = (
+    ("url", regex.compile(r"(?i)https?://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|cc|top|vip|xyz|info)\b")),
+    ("email", regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    ("phone", regex.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})(?!\d)")),
+    ("handle", regex.compile(r"(?i)(?:QQ|微信|VX|wechat|公众号)\s*[号群:：]?\s*[\w-]{5,}")),
+    ("copyright", regex.compile(r"©|\(c\)|版权所有|ICP[备证]|公网安备|copyright", regex.IGNORECASE)),
+    ("decoration", regex.compile(r"[★☆◆◇■□▲△▼▽►◄♥❤✔✘]{2,}|【[^】\n]{0,20}(?:热线|咨询|加盟|优惠|下载|官网)")),
+)
+
+
+def spam_features(text: str) -> tuple[str, ...]:
+    """The names of the junk features ``text`` shows (an empty tuple for ordinary prose).
+
+    >>> spam_features("详情咨询：400-820-8820，官网 www.example.com")
+    ('url', 'phone')
+    >>> spam_features("会议强调，要加快推进重点项目建设。")
+    ()
+    """
+    return tuple(name for name, pattern in _FEATURES if pattern.search(text))
+
+
+# -- blocks opened by a marker -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where :func:`foreign_extent` draws its lines (defaults measured, see docs/rules.md).
+
+    ``opened``    the paragraph the marker opens (the text right after the marker) is
+                  foreign below this coherence with the host: the marker is direct
+                  evidence about it;
+    ``first``     a paragraph with no foreign prose before it in the block (the marker
+                  stood alone, or only list entries came between) is foreign below this;
+    ``next``      a later paragraph is foreign below ``first`` when it is more coherent
+                  with the block than with the host, or below ``next`` when it is at least
+                  ``margin`` more coherent with the block;
+    ``min_weight`` paragraphs with less topic evidence than this are too short to judge:
+                  they go only when a foreign paragraph follows them;
+    ``window``    characters of host text before the marker used as the reference;
+    ``min_host``  below this much host evidence before the marker, the reference is the
+                  whole rest of the document instead (so a block near the top is judged
+                  against the text after it, and the block stays when in doubt);
+    ``headline``  the last entry of a link list is the headline of the prose after it
+                  (and stays) when at least this coherent with that prose;
+    ``run_host``  a weakly coherent run is taken to the next marker or the end only when
+                  the host before the marker carries at least this much evidence (a few
+                  paragraphs): against a title and one paragraph, the page's own later
+                  paragraphs look as unrelated as a foreign block.
+    """
+
+    opened: float = 0.1
+    first: float = 0.03
+    next: float = 0.12
+    margin: float = 0.05
+    min_weight: float = 25.0
+    window: int = 1200
+    min_host: float = 60.0
+    run_host: float = 500.0
+    headline: float = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """The evidence for one paragraph after a marker: its coherence with the host and with the block."""
+
+    unit: int
+    host: float
+    block: float | None
+    verdict: str  # "foreign", "list", "short", "host", "heading"
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """A block: paragraphs ``first`` .. ``end - 1`` go; ``judged`` says why, paragraph by paragraph."""
+
+    first: int
+    end: int
+    judged: tuple[Judged, ...]
+
+    @property
+    def paragraphs(self) -> int:
+        return self.end - self.first
+
+
+def foreign_extent(
+    paragraphs: Sequence[str],
+    first: int,
+    before: str,
+    *,
+    lists: bool = False,
+    max_paragraphs: int = 40,
+    same_article: bool = False,
+    until: int | None = None,
+    limits: Thresholds = Thresholds(),
+) -> Extent:
+    """Where a block that a marker opens at paragraph ``first`` ends.
+
+    ``paragraphs`` are the document's paragraphs, ``paragraphs[first]`` the text
+    the marker opens (the marker itself removed; it may be empty), ``before``
+    the document's own text before the marker (title included). With
+    ``lists``, lines shaped like link-list entries (:func:`is_list_item`) belong
+    to the block whatever their topic: a "related articles" list is about the
+    same topic as the page, which is why it was listed; the first prose
+    paragraph after the list ends the block. ``same_article`` says
+    the document itself hints that its own text goes on after the marker (it
+    printed its own ``（下转2版）`` before): then even the paragraph the marker
+    opens needs the strict ``first`` threshold.
+
+    When the paragraph-by-paragraph walk stops at a paragraph that is only
+    *weakly* coherent, and every paragraph from there to ``until`` (the next
+    marker of the same kind, else the end of the document) is below
+    ``opened`` too, nothing of the host comes back before the next marker or
+    the end: the block runs there (a page's trailing continued articles).
+
+    >>> host = ["川渝两地交通部门签署协议，推动渝广高速建设。", "渝北区与广安市将共建高竹新区。"]
+    >>> block = ["会议还表决通过了人事任免事项，郑州铁路东站党委制定了制度。"]
+    >>> after = ["高竹新区规划范围内的渝北、广安几个镇实行两地一张蓝图。"]
+    >>> e = foreign_extent(host + block + after, 2, "\\n".join(host))
+    >>> e.first, e.end, [j.verdict for j in e.judged]
+    (2, 3, ['foreign', 'host'])
+    """
+    host = content_bigrams(before[-limits.window :])
+    if weight(host) < limits.min_host:  # too little before the marker: judge against everything else
+        rest = [p for i, p in enumerate(paragraphs) if i != first]
+        host = content_bigrams(before + "\n" + "\n".join(rest))
+    block: dict[str, float] = {}
+    judged: list[Judged] = []
+    end = first
+    stop = min(len(paragraphs), first + max_paragraphs)
+    for i in range(first, stop):
+        text = paragraphs[i]
+        if not text.strip():
+            judged.append(Judged(i, 0.0, None, "short"))
+            continue
+        if lists and is_list_item(text):
+            judged.append(Judged(i, 0.0, None, "list"))
+            end = i + 1
+            continue
+        if lists and end > first and not block:
+            # Prose right after a list of links is the page going on (its own text, or
+            # its footer), not more of the list: the block ends with the list. When the
+            # last entry is the headline of that prose (they share its topic words), it
+            # is the page's own heading, not an entry of the list.
+            judged.append(Judged(i, 0.0, None, "host"))
+            last = judged[-2]
+            if last.verdict == "list":
+                lead = content_bigrams("\n".join(paragraphs[i : i + 2]))
+                headline = coherence(content_bigrams(paragraphs[last.unit]), lead)
+                # A block at the very top of the page: the page's own title is the line
+                # right before its first prose, whatever it shares with it.
+                if headline >= limits.headline or not before.strip():
+                    judged[-2] = Judged(last.unit, round(headline, 3), None, "heading")
+                    end = last.unit
+            break
+        grams = content_bigrams(text)
+        with_host = coherence(grams, host)
+        with_block = coherence(grams, block) if block else None
+        if weight(grams) < limits.min_weight:
+            # Too short to judge alone; it goes with the block only when a foreign
+            # paragraph follows, or when it clearly shares the block's topic rather
+            # than the host's.
+            clearly_block = with_block is not None and with_block >= with_host + 2 * limits.margin
+            judged.append(Judged(i, round(with_host, 3), _round(with_block), "foreign" if clearly_block else "short"))
+            if clearly_block:
+                end = i + 1
+            continue
+        if with_block is None:  # no foreign prose in the block yet: the host coherence alone decides
+            foreign = with_host < (limits.opened if i == first and not same_article else limits.first)
+        else:  # later: it must also look more like the block than like the host
+            foreign = (with_host < limits.first and with_block > with_host) or (
+                with_host < limits.next and with_block >= with_host + limits.margin
+            )
+        if not foreign and end > first and with_host < limits.opened and weight(host) >= limits.run_host:
+            tail = _weakly_coherent_run(paragraphs, i, len(paragraphs) if until is None else until, host, limits)
+            if tail:
+                judged.extend(tail)
+                end = tail[-1].unit + 1
+                break
+        judged.append(Judged(i, round(with_host, 3), _round(with_block), "foreign" if foreign else "host"))
+        if not foreign:
+            break
+        block.update(grams)
+        end = i + 1
+    return Extent(first, end, tuple(judged))
+
+
+def _weakly_coherent_run(
+    paragraphs: Sequence[str], start: int, stop: int, host: Container[str], limits: Thresholds
+) -> list[Judged]:
+    """The paragraphs ``start`` .. ``stop - 1`` judged "foreign" if none is coherent with the host, else []."""
+    run = []
+    for i in range(start, stop):
+        grams = content_bigrams(paragraphs[i])
+        score = coherence(grams, host)
+        if weight(grams) >= limits.min_weight and score >= limits.opened:
+            return []
+        run.append(Judged(i, round(score, 3), None, "foreign"))
+    return run
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
