@@ -512,14 +512,169 @@ def _paren_pairs(text: str) -> list[list[int]]:
     for match in _BRACKET_MARKS.finditer(text):
         i = match.start()
         if text[i] == "\n":
-            groups.extend([o] for o in stack)
-            stack.clear()
+            if stack:
+                groups.extend([o] for o in stack)
+                stack.clear()
         elif text[i] in "(（":
             stack.append(i)
         else:
             groups.append([stack.pop(), i] if stack else [i])
     groups.extend([o] for o in stack)
     return groups
+
+
+# -- code, commands and identifiers: never normalised -------------------------------------------
+#
+# Chinese technical pages (man pages, distribution manuals, forum answers) put
+# commands, paths, options and code inside prose and on lines of their own.
+# Their ASCII marks are part of the identifier, not typesetting: ``conf(5)``
+# widened to ``conf（5）`` is a different name, a command with one space less
+# is a different command. Width and spacing normalisation therefore apply to
+# Chinese prose only. Three shapes are protected (see docs/normalize.md §3a):
+#
+# * a whole line that looks like code or a shell command (:func:`looks_like_code`);
+# * a half-width bracket pair glued to an ASCII word, holding only ASCII
+#   (``modprobe.conf(5)``, ``len(s)``, ``printf("%s", x)``), with its content;
+# * marks that begin an ASCII token after a space (``::http::geturl``, ``!$``,
+#   ``:wq``): prose punctuation follows a word, it never starts one.
+#
+# Marks inside an ASCII token (``a,b``, ``key:value``, ``x=1;y=2``, ``C:\\``)
+# never had Chinese context and stay as they are; URLs and e-mail addresses are
+# protected by _PROTECTED.
+
+#: A shell prompt: ``$ `` or ``# `` (root) followed by a command word.
+_PROMPT = regex.compile(r"^\h*[$#]\h+[A-Za-z_./~]")
+#: Something only code, commands and paths contain (``;``, ``{}``, ``=``,
+#: redirections and pipes, ``$VAR``, ``::``, ``->``, a call ``f(``, an option
+#: ``-x`` / ``--long``, a path ``a/b`` or ``/etc``).
+_CODE_SIGNAL = regex.compile(
+    r"[;{}=<>|&$\\`]|::|->|[A-Za-z_][\w.]*\(|(?:^|\h)--?[A-Za-z]|[\w.~]/[\w.*]|(?:^|\h)/[\w.]"
+)
+#: String literals and comments: where code may hold Chinese.
+_STRINGS_AND_COMMENTS = regex.compile(
+    r"`[^`'\n]*'|"  # man-page quotes: `ranlib'
+    r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`|/\*.*?\*/|(?:^|(?<=\h))(?:#|//|--\h).*$'
+)
+_CHINESE = regex.compile(r"[\p{Han}\u3001-\u301f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+_HAS_LATIN = regex.compile(r"[A-Za-z]")
+_MAY_HIDE_CHINESE = regex.compile(r"[\"'`#/-]")
+
+
+def looks_like_code(line: str) -> bool:
+    """Whether a line is code or a shell command rather than Chinese prose.
+
+    Code may hold Chinese only in string literals and comments, so the line
+    is judged without them (its *core*). It is code when it starts with a
+    ``$`` prompt and a command word (``$ ls``), or when its core holds no
+    hanzi and no CJK punctuation, has a Latin letter, and either has
+    something only code holds (:data:`_CODE_SIGNAL`: ``;``, ``=``, ``f(``,
+    ``--option``, a path…), starts with a ``#`` root prompt, or is indented
+    (4 spaces or a tab). Prose that mentions commands (``使用 emacs(1) 来阅读``)
+    has hanzi outside quotes and is not code; a markdown ``# Linux 入门``
+    stays a heading.
+
+    >>> looks_like_code("$ dpkg --get-selections > 软件列表.txt")
+    True
+    >>> looks_like_code('printf("你好,%s", name);'), looks_like_code("x = f(a, b)  # 计算结果")
+    (True, True)
+    >>> looks_like_code("# Linux 入门"), looks_like_code("使用 emacs(1) 或 info(1) 来阅读,很方便")
+    (False, False)
+    >>> looks_like_code("Windows (version 10) 中文版"), looks_like_code('    msg "中文"')
+    (False, True)
+    """
+    if not _HAS_LATIN.search(line):
+        return False
+    prompt = _PROMPT.match(line)
+    if prompt and line.lstrip()[0] == "$":
+        return True
+    if not _MAY_HIDE_CHINESE.search(line) and _CHINESE.search(line):  # fast path: Chinese prose
+        return False
+    core = _STRINGS_AND_COMMENTS.sub(" ", line[prompt.end() - 1 :] if prompt else line)
+    if _CHINESE.search(core) or not _HAS_LATIN.search(core):
+        return False
+    return bool(prompt) or line.startswith(("    ", "\t")) or bool(_CODE_SIGNAL.search(core))
+
+
+_LINE_WITH_LATIN = regex.compile(r"^[^\n]*[A-Za-z][^\n]*$", regex.M)
+
+
+def code_lines(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line of ``text`` that :func:`looks_like_code`, in order.
+
+    >>> text = "运行下面的命令,\\n$ ls -l /etc\\n即可。"
+    >>> [text[s:e] for s, e in code_lines(text)]
+    ['$ ls -l /etc']
+    """
+    return [m.span() for m in _LINE_WITH_LATIN.finditer(text) if looks_like_code(m.group())]
+
+
+class _CodeLines:
+    """Whether the line holding a position looks like code, judged once per line, only when asked.
+
+    Most lines never need judging (no half-width mark, no space to remove),
+    so this is cheaper than :func:`code_lines` over the whole text.
+    """
+
+    __slots__ = ("text", "verdicts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.verdicts: dict[int, tuple[int, bool]] = {}
+
+    def __call__(self, pos: int) -> bool:
+        text = self.text
+        start = text.rfind("\n", 0, pos) + 1
+        verdict = self.verdicts.get(start)
+        if verdict is None:
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            verdict = self.verdicts[start] = (end, looks_like_code(text[start:end]))
+        return verdict[1]
+
+
+#: The character before a bracket that glues it to an identifier (``conf(5)``,
+#: ``len(s)``, ``a[i](x)``, ``$(cmd)``): ASCII, not a space, not a mark.
+_GLUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$]>*/\\-+~")
+_ASCII_TOKEN_END = regex.compile(r"[!-~]+$")
+#: Marks that start an ASCII token after a space, a CJK mark or at a line start
+#: (``::http``, ``!$``, ``:wq``); ``好吗?OK`` ends a clause after a hanzi, and
+#: ``时间:2024`` is a prose colon. ``::`` before a name is never punctuation.
+_TOKEN_START_MARKS = regex.compile(
+    rf"(?<![^\s{regex.escape(''.join(sorted(CJK_PUNCT)))}])[,:;?!]+(?=[\x21-\x7e])(?![,:;?!()])"
+    r"|::(?=[A-Za-z_])"  # a namespace (std::vector, ::http::geturl) is never punctuation
+)
+
+
+def _glued_identifier_pair(text: str, opener: int, closer: int) -> bool:
+    """A half-width pair right after an ASCII word with a letter, holding only ASCII: ``conf(5)``."""
+    if text[opener] != "(" or text[closer] != ")" or opener == 0 or text[opener - 1] not in _GLUE:
+        return False
+    word = _ASCII_TOKEN_END.search(text, 0, opener)
+    named = bool(word and (_HAS_LATIN.search(word.group()) or text[opener - 1] == "$"))
+    return named and text[opener + 1 : closer].isascii()
+
+
+def protected_marks(text: str, pairs: list[list[int]] | None = None) -> set[int]:
+    """Positions of half-width marks that belong to code, commands or identifiers, not to prose.
+
+    >>> text = "参见 modprobe.conf(5),调用 ::http::geturl 或 len(s)。\\n$ echo 你好,世界"
+    >>> sorted(text[i] for i in protected_marks(text))
+    ['(', '(', ')', ')', ',', ':', ':', ':', ':']
+    """
+    protected: set[int] = set()
+    for match in _PROTECTED.finditer(text):
+        protected.update(range(match.start(), match.end()))
+    for match in _TOKEN_START_MARKS.finditer(text):
+        protected.update(range(match.start(), match.end()))
+    if not _HAS_LATIN.search(text):
+        return protected
+    for line in _LINE_WITH_LATIN.finditer(text):
+        if _HALF_MARKS.search(line.group()) and looks_like_code(line.group()):
+            protected.update(m.start() for m in _HALF_MARKS.finditer(text, *line.span()))
+    for group in _paren_pairs(text) if pairs is None else pairs:
+        if len(group) == 2 and _glued_identifier_pair(text, *group):
+            protected.update(m.start() for m in _HALF_MARKS.finditer(text, group[0], group[1] + 1))
+    return protected
 
 
 def _widened_positions(text: str) -> list[int]:
@@ -533,10 +688,9 @@ def _widened_positions(text: str) -> list[int]:
     which puts the rest of its run in context too, so that spreads until
     nothing changes.
     """
-    lone = {m.start() for m in _LONE_MARK.finditer(text)}  # a run of one, in context
-    protected: set[int] = set()
-    for match in _PROTECTED.finditer(text):
-        protected.update(range(match.start(), match.end()))
+    pairs = _paren_pairs(text)
+    protected = protected_marks(text, pairs)
+    lone = {m.start() for m in _LONE_MARK.finditer(text)} - protected  # a run of one, in context
     run_of: dict[int, int] = {}  # every other mark: the run it is in
     chinese: list[bool] = []  # per run: in Chinese context
     for match in _OTHER_RUN.finditer(text):
@@ -545,7 +699,7 @@ def _widened_positions(text: str) -> list[int]:
         if marks:
             run_of.update(dict.fromkeys(marks, len(chinese)))
             chinese.append(start > 0 and is_cjk(text[start - 1]) or end < len(text) and is_cjk(text[end]))
-    pending = [group for group in _paren_pairs(text) if any(i in run_of for i in group)]
+    pending = [group for group in pairs if any(i in run_of for i in group)]
     spreading = True
     while spreading:
         spreading = False
@@ -605,8 +759,12 @@ def cjk_spacing_spans(text: str, between_hanzi: bool = True) -> list[Replacement
     justified layout, HTML indentation or an editor's habits (``启动仪式  。``),
     and they make two copies of a sentence differ. Spaces between a hanzi and
     a digit or a Latin word (``联动 34个``, ``芯片 SoC``) are a legitimate
-    style and stay, as do spaces at the start of a line (indentation).
+    style and stay, as do spaces at the start of a line (indentation). Lines
+    that are code or a shell command (:func:`looks_like_code`) keep every
+    space: ``$ mv 旧 新`` has two arguments, ``$ mv 旧新`` one.
 
+    >>> cjk_spacing_spans("$ mv 旧 新\\n中文 段落")
+    [(11, 12, '')]
     >>> text = "12月22日  ，川渝 携手 “双城记” 。 SoC 芯片 “OK” “好”"
     >>> spans = cjk_spacing_spans(text)
     >>> [text[s:e] for s, e, _ in spans]
@@ -621,6 +779,9 @@ def cjk_spacing_spans(text: str, between_hanzi: bool = True) -> list[Replacement
         outer_after = text[end + 1] if end + 1 < len(text) else ""
         if _space_goes(text[start - 1], text[end], outer_before, outer_after, between_hanzi):
             spans.append((start, end, ""))
+    if spans and _HAS_LATIN.search(text):  # a command's arguments are separated by its spaces
+        in_code = _CodeLines(text)
+        spans = [span for span in spans if not in_code(span[0])]
     return spans
 
 
@@ -637,15 +798,16 @@ def heading_marker_spans(text: str) -> list[Replacement]:
     headings; in plain text they are noise, and the same heading without them
     elsewhere must look the same. Only headings with hanzi are touched (this
     stage leaves ASCII-only text alone), and ``#话题#`` hashtags, which have no
-    space after the ``#``, are not headings.
+    space after the ``#``, are not headings; nor is a root prompt
+    (``# echo "你好" > /etc/motd``, see :func:`looks_like_code`).
 
     >>> heading_marker_spans("## 进展如何？\\n#话题#\\n# Title\\n### 下一步 ###")
     [(0, 3, ''), (22, 26, ''), (29, 33, '')]
     """
     spans: list[Replacement] = []
     for match in _MARKED_HEADING.finditer(text):
-        if not _HAN.search(match.group(2)):
-            continue
+        if not _HAN.search(match.group(2)) or looks_like_code(match.group()):
+            continue  # ``# echo "你好" > /etc/motd`` is a root shell command
         spans.append((match.start(1), match.end(1), ""))
         if match.group(3):
             spans.append((match.start(3), match.end(3), ""))
@@ -694,6 +856,21 @@ _ITEM_START = regex.compile(
 _CAPTION = regex.compile(r"(?:记者|記者|通讯员|通訊員|摄影|攝影|(?:摄|攝|制图|製圖|供图|供圖)(?:[/／]\S*)?$)")
 # 的 starts no sentence except in 的确 and the loanwords 的士, 的哥.
 _PARTICLE_START = regex.compile(r"^(?:的(?![确確士哥姐])|[们們吗嗎呢吧])")
+
+
+#: In the ASCII words a line starts with: an option, a redirection or pipe,
+#: ``;``, ``{``, ``=``, ``$``, ``&&`` — a command with Chinese arguments
+#: (``dpkg --get-selections > 列表.txt``), not a sentence going on in English.
+_COMMAND_START = regex.compile(r"^[A-Za-z_./~][!-~]*(?:\h+[!-~]+)*?(?:\h--?[A-Za-z]|\h[<>|]|[;{=$]|&&)")
+
+
+def _starts_as_command(line: str) -> bool:
+    """The line begins like a shell command or code, whatever follows.
+
+    >>> _starts_as_command("dpkg --get-selections > 列表.txt"), _starts_as_command("mount 命令来查看。")
+    (True, False)
+    """
+    return bool(_COMMAND_START.match(line))
 
 
 def _ends_open(line: str) -> bool:
@@ -766,7 +943,8 @@ def continues(fragment: str, line: str) -> bool:
     as prose: the fragment long enough and with enough commas or stops
     (:func:`_reads_as_prose`), its unfinished sentence at least
     :data:`MIN_UNFINISHED_CHARS` long and not a photo credit; the line with
-    sentence punctuation, not starting with a date or a dateline. List items
+    sentence punctuation, not starting with a date or a dateline. List items,
+    lines without Chinese and code or command lines (:func:`looks_like_code`)
     never join.
 
     >>> continues("重庆高新区与西部（成都）科学城互发了首批异地营业执照；推动共建", "重大科技基础设施，共推高校。")
@@ -777,10 +955,16 @@ def continues(fragment: str, line: str) -> bool:
     False
     >>> continues("共同争取印发了《科技创新中心总体方", "案》，共同争取…")
     True
+    >>> continues("为了更新软件包列表，请在终端中执行下面这条命令，", "sudo apt-get update")
+    False
     """
     if not (_ends_open(fragment) and _starts_as_continuation(line)):
         return False
     if _LIST_ITEM.match(fragment) or _LIST_ITEM.match(line):
+        return False
+    # A line with no Chinese is not the rest of a Chinese sentence, and a command
+    # line glued to prose (``执行以下命令，`` / ``sudo apt-get update``) is a different command.
+    if not _CHINESE.search(line) or _starts_as_command(line) or looks_like_code(line) or looks_like_code(fragment):
         return False
     if _demonstrably_continues(fragment, line):
         return True
