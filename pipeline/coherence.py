@@ -200,6 +200,10 @@ class Thresholds:
                   against the text after it, and the block stays when in doubt);
     ``headline``  the last entry of a link list is the headline of the prose after it
                   (and stays) when at least this coherent with that prose;
+    ``article``   an unmarked second article (:func:`appended_extent`) goes only when its
+                  paragraphs together are below this coherence with the host, and
+    ``shorter``   at most this share of the length of the page's text before it, which
+    ``article_host`` must carry at least this much evidence;
     ``run_host``  a weakly coherent run is taken to the next marker or the end only when
                   the host before the marker carries at least this much evidence (a few
                   paragraphs): against a title and one paragraph, the page's own later
@@ -214,7 +218,10 @@ class Thresholds:
     window: int = 1200
     min_host: float = 60.0
     run_host: float = 500.0
-    headline: float = 0.15
+    headline: float = 0.3
+    article: float = 0.05
+    shorter: float = 0.5
+    article_host: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +231,7 @@ class Judged:
     unit: int
     host: float
     block: float | None
-    verdict: str  # "foreign", "list", "short", "host", "heading"
+    verdict: str  # "foreign", "list", "short", "host", "heading", "headline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,3 +365,72 @@ def _weakly_coherent_run(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+_HAN = regex.compile(r"\p{Han}")
+_SECTION_NUMBER = regex.compile(r"^\s*(?:\d+(?:[.．]\d+)*[.．、]?\s|第[\d一二三四五六七八九十百]+[章节篇部分条]|[（(]?[一二三四五六七八九十]+[）)、]|[A-Z][.．、]\s)")
+
+
+def is_headline(line: str) -> bool:
+    """A line shaped like a news headline: 6–32 characters, mostly hanzi, no section number, no sentence end.
+
+    Inner headings of manuals (``1.4.3. 特殊按键``, ``第二章 安装``), code and command
+    lines, and lead-ins to a list (``尝试下列例子：``) are not headlines of another article.
+
+    >>> is_headline("南极科考队抵达中山站"), is_headline("1.4.3. 特殊按键"), is_headline("$ ls -l /etc")
+    (True, False, False)
+    """
+    text = line.strip()
+    if not 6 <= len(text) <= 32 or "\n" in text or text[-1] in _SENTENCE_END + "：:，,、" or _SECTION_NUMBER.match(text):
+        return False
+    return len(_HAN.findall(text)) >= 0.8 * len(regex.sub(r"[\s\p{P}\p{S}]", "", text))
+
+
+def appended_extent(
+    paragraphs: Sequence[str],
+    first: int,
+    before: str,
+    *,
+    max_paragraphs: int = 40,
+    limits: Thresholds = Thresholds(),
+) -> Extent:
+    """Whether the headline ``paragraphs[first]`` opens a second article glued into the page, and where it ends.
+
+    No marker says so, and a page's own inner headings look the same, so the
+    evidence asked for is stronger than after a marker: a line shaped like a
+    news headline (:func:`is_headline`), at least two paragraphs of sentences
+    after it, enough host text before it (``article_host``), a headline that shares nothing with the host
+    (below ``first``), a first paragraph below ``first`` too, the article
+    as a whole below ``article`` against the host, and an article clearly shorter than
+    the page's text before it (``shorter``), that runs to the end of the page
+    or is followed by text clearly the page's own (``opened``). Otherwise the extent is
+    empty (``end == first``) and the headline stays with everything after it.
+
+    >>> host = ["永川区大数据产业园今年引进企业四十家，园区负责人说，永川将继续扩大大数据产业规模。" * 4]
+    >>> appended_extent(host + ["永川大数据产业园扩容", "永川区负责人表示，大数据产业园明年再扩建。"], 1, host[0]).paragraphs
+    0
+    """
+    host = content_bigrams(before[-limits.window :])
+    nothing = Extent(first, first, ())
+    headline = content_bigrams(paragraphs[first])
+    if (weight(host) < limits.article_host or first + 1 >= len(paragraphs) or not is_headline(paragraphs[first])
+            or coherence(headline, host) >= limits.first):
+        return nothing
+    body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True, limits=limits)
+    prose = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]
+    if len(prose) < 2 or not all(p.rstrip()[-1:] in _SENTENCE_END for p in prose):
+        return nothing  # an article is paragraphs of sentences, not one line or a list or code
+    stopper = next((j for j in body.judged if j.unit >= body.end and j.verdict == "host"), None)
+    if body.end < len(paragraphs) and (stopper is None or stopper.host < limits.opened):
+        # The page's own text must clearly come back after the article (or the article
+        # runs to the end): a weak stop says the two parts are not told apart.
+        return nothing
+    article = content_bigrams("\n".join(prose))
+    if weight(article) < limits.min_host or coherence(article, host) >= limits.article:
+        return nothing
+    if sum(map(len, prose)) > limits.shorter * len(before.strip()):
+        # The page's own article is the main text: unless the text after the headline is
+        # clearly the shorter, the text *before* may be the stray one (a page that opens
+        # with another story), and which is which cannot be told. Keep both.
+        return nothing
+    return Extent(first, body.end, (Judged(first, round(coherence(headline, host), 3), None, "headline"), *body.judged))

@@ -181,6 +181,10 @@ def _walk(folder: Path, base: Path | None = None, enclosing: frozenset[Path] = f
             yield path
 
 
+#: Sequence numbers of documents read in a row differ by this much (see :func:`read_folder`).
+SEQ_STEP = 1024
+
+
 def read_folder(
     root: str | os.PathLike[str], text_field: str = "text", id_field: str = "id"
 ) -> Iterator[Document | Problem]:
@@ -188,7 +192,9 @@ def read_folder(
 
     ``root`` may also be a single .txt / .jsonl / .jsonl.gz file; ids and
     sources are then relative to its folder. ``seq`` numbers the documents in
-    the order they are yielded.
+    the order they are yielded, in steps of :data:`SEQ_STEP`: the numbers between
+    are for the documents a stage may split out of one (``ID#2``, see
+    :func:`pipeline.runner.split_off`), which follow it in the corpus.
     """
     root = Path(root)
     if root.is_file():
@@ -211,7 +217,7 @@ def read_folder(
         for item in items:
             if isinstance(item, Document):
                 item.seq = seq
-                seq += 1
+                seq += SEQ_STEP
             yield item
 
 

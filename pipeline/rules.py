@@ -183,6 +183,13 @@ class Block:
 
     lists: bool = False
     max_paragraphs: int = 40
+    #: The match is a headline, not a marker: it is the foreign article's own first line, so
+    #: it goes only with the article, and only on the stronger evidence of
+    #: :func:`pipeline.coherence.appended_extent`; otherwise nothing is removed.
+    headline: bool = False
+    #: Always keep the removed text as a document of its own (``ID#2``), whatever the stage's
+    #: ``split_blocks`` says: for blocks that are whole articles found without a marker.
+    split: bool = False
     #: A pattern whose presence in the text before the marker says the document's own
     #: article goes on after it (``（下转`` before ``（上接``): the block then needs stronger evidence.
     same_article_if: regex.Pattern[str] | None = None
@@ -384,12 +391,13 @@ def _parse_block(value: Any, action: str, fail: _Fail) -> Block | None:
     value = {} if value is None else value
     if not isinstance(value, dict):
         raise fail("block", "must be a table, e.g. block = { lists = true, max_paragraphs = 40 }")
-    extra = sorted(set(value) - {"lists", "max_paragraphs", "same_article_if"})
+    extra = sorted(set(value) - {"lists", "max_paragraphs", "same_article_if", "headline", "split"})
     if extra:
-        raise fail(f"block.{extra[0]}", "unknown field; use lists, max_paragraphs, same_article_if")
-    lists = value.get("lists", False)
-    if not isinstance(lists, bool):
-        raise fail("block.lists", f"must be true or false, not {lists!r}")
+        raise fail(f"block.{extra[0]}", "unknown field; use lists, max_paragraphs, same_article_if, headline, split")
+    lists, headline, split = value.get("lists", False), value.get("headline", False), value.get("split", False)
+    for key, flag in (("lists", lists), ("headline", headline), ("split", split)):
+        if not isinstance(flag, bool):
+            raise fail(f"block.{key}", f"must be true or false, not {flag!r}")
     most = value.get("max_paragraphs", 40)
     if not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= 1000:
         raise fail("block.max_paragraphs", f"must be a whole number from 1 to 1000, not {most!r}")
@@ -401,7 +409,7 @@ def _parse_block(value: Any, action: str, fail: _Fail) -> Block | None:
             hint = regex.compile(hint, regex.MULTILINE)
         except regex.error as exc:
             raise fail("block.same_article_if", f"bad regular expression: {exc}") from None
-    return Block(lists, most, hint)
+    return Block(lists, most, headline, split, hint)
 
 
 # What lets a pattern run past the end of a line without bound: the "dot matches
@@ -823,7 +831,8 @@ def apply_rule(
             doc.drop(stage, rule.id, match=matches[0].group()[:200])
             return outcome
         if rule.action == "drop_block":
-            spans = block_removal(rule, doc, matches[0], stage, split)
+            # the first marker that opens a block; a headline that opens none removes nothing
+            spans = next(filter(None, (block_removal(rule, doc, m, stage, split) for m in matches)), [])
         else:
             if rule.action == "extract_meta":
                 _extract_meta(doc, matches)
@@ -838,7 +847,7 @@ def apply_rule(
 
 #: A span longer than one paragraph that is at least this coherent with the rest of its
 #: document, and shows no junk feature, is the document's own text: it stays (docs/rules.md).
-KEEP_COHERENCE = 0.2
+KEEP_COHERENCE = 0.1
 #: Doc-meta keys where rules record what they decided and why (summed in the run report,
 #: written beside the edits in the audit).
 DECISIONS_KEY = "decisions"
@@ -850,14 +859,19 @@ def decide(doc: Document, stage: str, rule: str, decision: str, count: int = 1, 
 
     >>> doc = Document("a", "")
     >>> decide(doc, "rules", "x", "kept_coherent", coherence=0.4)
+    >>> decide(doc, "rules", "x", "kept_coherent", coherence=0.4)  # the same again: counted once
     >>> doc.meta
-    {'decisions': {'rules/x:kept_coherent': 1}, 'evidence': [{'stage': 'rules', 'rule': 'x', 'decision': 'kept_coherent', 'coherence': 0.4}]}
+    {'evidence': [{'stage': 'rules', 'rule': 'x', 'decision': 'kept_coherent', 'coherence': 0.4}], 'decisions': {'rules/x:kept_coherent': 1}}
     """
+    record = {"stage": stage, "rule": rule, "decision": decision, **evidence}
+    if evidence:
+        logged = doc.meta.setdefault(EVIDENCE_KEY, [])
+        if record in logged:  # the same decision on the same text, in a later round of the rule
+            return
+        logged.append(record)
     counts = doc.meta.setdefault(DECISIONS_KEY, {})
     key = f"{stage}/{rule}:{decision}"
     counts[key] = counts.get(key, 0) + count
-    if evidence:
-        doc.meta.setdefault(EVIDENCE_KEY, []).append({"stage": stage, "rule": rule, "decision": decision, **evidence})
 
 
 def bounded(rule: Rule, doc: Document, matches: Sequence[regex.Match[str]], stage: str) -> list[tuple[int, int]]:
@@ -871,7 +885,7 @@ def bounded(rule: Rule, doc: Document, matches: Sequence[regex.Match[str]], stag
     for match in matches:
         start, end = match.span()
         if rule.max_chars is not None and end - start > rule.max_chars:
-            decide(doc, stage, rule.id, "over_max_chars", start=start, chars=end - start)
+            decide(doc, stage, rule.id, "over_max_chars", match=match.group()[:60], chars=end - start)
             continue
         if len(coherence.units(match.group())) > 1 and not long_match_goes(rule, doc, start, end, stage):
             continue
@@ -893,10 +907,10 @@ def long_match_goes(rule: Rule, doc: Document, start: int, end: int, stage: str)
     rest = coherence.content_bigrams(doc.text[:start] + "\n" + doc.text[end:])
     score = coherence.coherence(coherence.content_bigrams(removed), rest)
     if features or score < KEEP_COHERENCE:
-        decide(doc, stage, rule.id, "long_removal", chars=end - start, coherence=round(score, 3),
-               features=list(features))
+        decide(doc, stage, rule.id, "long_removal", match=removed[:60], chars=end - start,
+               coherence=round(score, 3), features=list(features))
         return True
-    decide(doc, stage, rule.id, "kept_coherent", start=start, chars=end - start, coherence=round(score, 3))
+    decide(doc, stage, rule.id, "kept_coherent", match=removed[:60], chars=end - start, coherence=round(score, 3))
     doc.warn(stage, f"rule {rule.id} would remove {end - start} characters over several paragraphs that "
                     f"belong to the document (coherence {score:.2f}, no junk feature): kept")
     return False
@@ -918,26 +932,33 @@ def block_removal(
     spans = coherence.units(text)
     first = next(i for i, (s, e) in enumerate(spans) if e > marker.start() or i == len(spans) - 1)
     paragraphs = [text[s:e] for s, e in spans]
-    paragraphs[first] = text[marker.end() : spans[first][1]]
     before = text[: marker.start()]
-    hint = rule.block.same_article_if
-    following = rule.pattern.search(text, marker.end())
-    until = next((i for i, (s, e) in enumerate(spans) if e > following.start()), None) if following else None
-    extent = coherence.foreign_extent(
-        paragraphs, first, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
-        same_article=bool(hint and hint.search(before)), until=until,
-    )
+    if rule.block.headline:
+        paragraphs[first] = text[marker.start() : spans[first][1]]
+        extent = coherence.appended_extent(paragraphs, first, before, max_paragraphs=rule.block.max_paragraphs)
+        if extent.end == extent.first:  # the common case: a heading of the page's own text
+            return []
+    else:
+        paragraphs[first] = text[marker.end() : spans[first][1]]
+        hint = rule.block.same_article_if
+        following = rule.pattern.search(text, marker.end())
+        until = next((i for i, (s, e) in enumerate(spans) if e > following.start()), None) if following else None
+        extent = coherence.foreign_extent(
+            paragraphs, first, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
+            same_article=bool(hint and hint.search(before)), until=until,
+        )
     end = spans[extent.end - 1][1] if extent.end > extent.first else marker.end()
     decision = "marker_only" if extent.end == extent.first else "block"
     decide(doc, stage, rule.id, decision, marker=marker.group(), paragraphs=extent.paragraphs,
            judged=[[j.unit - first, j.verdict, j.host, j.block] for j in extent.judged])
     if extent.end > extent.first:
         decide(doc, stage, rule.id, "paragraphs_removed", count=extent.paragraphs)
-        if split and any(j.verdict == "foreign" for j in extent.judged):
-            doc.meta.setdefault("split_blocks", []).append(text[marker.end() : end].strip())
-            decide(doc, stage, rule.id, "split_out")
         if extent.end < len(spans):  # the document's own text goes on after the block
             decide(doc, stage, rule.id, "text_kept_after_block")
+        if (split or rule.block.split) and any(j.verdict == "foreign" for j in extent.judged):
+            start = marker.start() if rule.block.headline else marker.end()
+            doc.meta.setdefault("split_blocks", []).append(text[start:end].strip())
+            decide(doc, stage, rule.id, "split_out")
     return removal_spans(text, [(marker.start(), end)], "delete_span")
 
 

@@ -50,7 +50,7 @@ from . import __version__
 from .audit import DROPPED_FILE, EDITS_FILE, PROBLEMS_FILE, dropped_record, edits_record
 from .config import Config
 from .document import Document
-from .io import JSONL_SUFFIXES, Problem, atomic_write, inside, read_folder, safe_relpath
+from .io import JSONL_SUFFIXES, SEQ_STEP, Problem, atomic_write, inside, read_folder, safe_relpath
 from .report import RunStats
 from .stage import describe, is_corpus_stage, write_artifacts
 
@@ -176,7 +176,9 @@ def split_off(doc: Document) -> list[Document]:
         meta: dict[str, Any] = {"split_from": doc.id}
         if "line" in doc.meta:
             meta["line"] = doc.meta["line"]
-        children.append(Document(f"{doc.id}#{number}", text, doc.source, doc.seq, meta))
+        # between the parent and the next document read (io.SEQ_STEP apart)
+        seq = doc.seq + min(number - 1, SEQ_STEP - 1)
+        children.append(Document(f"{doc.id}#{number}", text, doc.source, seq, meta))
     if texts:
         doc.meta["split_count"] = taken + len(texts)
     return children
