@@ -51,6 +51,7 @@ _SENTENCE_END = "。！？!?；;…"
 # Characters that close a clause; a stuffed piece right after a sentence end and
 # right before the end of its paragraph has been stranded there.
 _SENTENCE_CLOSE = "。！？!?…"
+_QUESTION = "？?"
 # A navigation trail: two or more short items each followed by a separator.
 _BREADCRUMB = regex.compile(r"(?:[^>»›|/\n]{1,20}[>»›|/]){2,}")
 #: Earlier lines sharing one end that a line is compared with, at most. More
@@ -136,10 +137,15 @@ def repeated_lines(
         key = line_key(line.text)
         if len(key) < min_chars:
             continue
+        prose = is_prose_line(line.text, key)
+        if not prose:
+            # Commands, code and Latin text: punctuation is meaning there
+            # (``chmod u+x f`` / ``chmod u-x f`` share a key), only the exact text repeats.
+            key = "\0" + " ".join(line.text.split())
         if key in first:
             found[i] = "repeated_title" if first[key] == title else "duplicate_line"
             continue
-        if len(key) >= near_min_chars:
+        if prose and len(key) >= near_min_chars:
             ends = (key[:8], key[-8:])
             candidates = {k for end in ends for k in by_end.get(end, ())}
             if any(near_identical(other, key, near_threshold) for other in sorted(candidates)):
@@ -150,7 +156,75 @@ def repeated_lines(
                 if len(sharing) < MAX_SHARING_AN_END:
                     sharing.append(key)
         first[key] = i
-    return found
+    return _keep_headings(lines, found)
+
+
+def _keep_headings(lines: list[Line], found: dict[int, str]) -> dict[int, str]:
+    """Take back the removal of repeated headings that introduce new text.
+
+    A page's table of contents lists its section headings, and the headings
+    then stand above their sections: the later copy is the real heading. A
+    heading-like repeat (:func:`heading_like`) stays when the line after it is
+    new text, or another heading kept this way (``第一章`` over ``第一节``).
+    One followed by repeated text is part of a repeated block (002 prints three
+    paragraphs twice, the first one without final punctuation) and goes.
+    Copies of the title (``repeated_title``) always go.
+
+    >>> lines = split_lines("目录\\n第一章 总则\\n第二章 范围\\n第一章 总则\\n本法的目的是保护环境。\\n第二章 范围\\n适用于全国。")
+    >>> repeated_lines(lines, None, 4, 30, 0.9)
+    {}
+    >>> lines = split_lines("第一章 总则\\n本法的目的是保护环境。\\n第一章 总则\\n本法的目的是保护环境。")
+    >>> repeated_lines(lines, None, 4, 30, 0.9)
+    {2: 'duplicate_line', 3: 'duplicate_line'}
+    """
+    kept: set[int] = set()
+    for i in sorted(found, reverse=True):
+        if found[i] != "duplicate_line" or i + 1 >= len(lines) or not heading_like(lines[i].text):
+            continue
+        if i + 1 not in found or i + 1 in kept:
+            kept.add(i)
+    return {i: rule for i, rule in found.items() if i not in kept}
+
+
+#: Longest line taken for a section heading (characters, stripped).
+HEADING_MAX_CHARS = 40
+
+
+def heading_like(text: str) -> bool:
+    """A short line that does not end like a sentence and is no breadcrumb: a section heading.
+
+    >>> heading_like("第三章 安装与配置"), heading_like("安装完成后重启即可。"), heading_like("首页 > 新闻 > 正文")
+    (True, False, False)
+    """
+    text = text.strip()
+    return len(text) <= HEADING_MAX_CHARS and not text.endswith(tuple(_SENTENCE_END)) and not _BREADCRUMB.match(text)
+
+
+#: A line compared for near-identical copies has at least this share of hanzi
+#: among its key characters: prose, not a command, a path or a Latin line.
+NEAR_MIN_HANZI_SHARE = 0.5
+# A list item: bullets, ``1.``, ``1、``, ``(1)``, ``（一）``, ``一、``, ``①``, ``第一条``.
+_LIST_ITEM = regex.compile(
+    r"^\s*(?:[-•·●○■□▪◆◇▶►*+]\s*|[0-9０-９]{1,3}(?:[.．、)）](?![0-9０-９]))|[(（][0-9０-９一二三四五六七八九十]{1,3}[)）]"
+    r"|[一二三四五六七八九十]{1,3}[、.．]|[①-⑳⑴-⒇❶-❿]|第[0-9一二三四五六七八九十百]+[条章节款项步])"
+)
+
+
+def is_prose_line(text: str, key: str | None = None) -> bool:
+    """Whether a line is prose that near-identical matching may judge.
+
+    Prose is mostly hanzi (:data:`NEAR_MIN_HANZI_SHARE` of its key) and not
+    a list item: lines of commands, code, paths, figures and list items
+    legitimately differ by one token (``dpkg --get-selections > f`` /
+    ``dpkg --set-selections < f``, ``1. 安装依赖`` / ``2. 安装依赖``).
+
+    >>> is_prose_line("会议还听取了任务完成情况通报。"), is_prose_line("dpkg --set-selections < 列表")
+    (True, False)
+    >>> is_prose_line("（一）会议还听取了任务完成情况通报")
+    False
+    """
+    key = line_key(text) if key is None else key
+    return not _LIST_ITEM.match(text) and _count_han(key) >= NEAR_MIN_HANZI_SHARE * len(key)
 
 
 # -- keyword stuffing ------------------------------------------------------------------------
@@ -323,8 +397,9 @@ def judge_paragraph(text: str, body: str, line: Line, matches: list[Piece], quot
         suspects.extend(loose)
         if len({text[p.start : p.end] for p in loose}) >= 2:
             runs += 1
-        if run[-1].end == line.end and run[0].start > line.start and text[run[0].start - 1] in _SENTENCE_CLOSE:
-            tails += 1
+        if run[-1].end == line.end and run[0].start > line.start and text[run[0].start - 1] in _SENTENCE_CLOSE \
+                and not (len(run) == 1 and text[run[0].start - 1] in _QUESTION):
+            tails += 1  # (one word after a question is its answer: ``未来属于谁？机器人``)
     return Verdict(runs, repeats, tails, tuple(suspects))
 
 
