@@ -640,7 +640,7 @@ _ASCII_TOKEN_END = regex.compile(r"[!-~]+$")
 #: (``::http``, ``!$``, ``:wq``); ``好吗?OK`` ends a clause after a hanzi, and
 #: ``时间:2024`` is a prose colon. ``::`` before a name is never punctuation.
 _TOKEN_START_MARKS = regex.compile(
-    rf"(?<![^\s{regex.escape(''.join(sorted(CJK_PUNCT)))}])[,:;?!]+(?=[\x21-\x7e])(?![,:;?!()])"
+    rf"(?<![^\s{regex.escape(''.join(sorted(CJK_PUNCT)))}])[,:;?!]+(?=[\x21-\x7e])(?![,:;?!()0-9])"
     r"|::(?=[A-Za-z_])"  # a namespace (std::vector, ::http::geturl) is never punctuation
 )
 

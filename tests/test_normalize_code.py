@@ -107,6 +107,8 @@ def test_code_marks_in_prose_stay_half_width(text):
         ("参见 apt(8),很有用", "参见 apt(8)，很有用"),  # the comma after it is prose
         ("好吗?OK", "好吗？OK"),  # a mark after a hanzi ends the clause
         ("x,(y)中", "x，（y）中"),
+        ("牢记殷殷嘱托 ,2023年", "牢记殷殷嘱托 ，2023年"),  # a stray space before a prose comma (seed 001)
+        ("截至11月底 ,311项", "截至11月底 ，311项"),
     ],
 )
 def test_chinese_prose_next_to_identifiers_is_still_normalised(text, expected):
