@@ -63,8 +63,10 @@ _TOKEN_WEIGHT = 10.0
 
 
 @functools.cache
-def _rarity(ch: str) -> float:
-    return -charmodel.logprob(ch)
+def _rarities() -> tuple[dict[str, float], float]:
+    """Each hanzi's rarity (negative log-frequency), and the rarity of a hanzi the model never saw."""
+    model = charmodel.model()
+    return {ch: -lp for ch, lp in model.logprobs.items()}, -model.floor
 
 
 def content_bigrams(text: str) -> dict[str, float]:
@@ -76,11 +78,13 @@ def content_bigrams(text: str) -> dict[str, float]:
     ['4.2', 'gcc', '北区', '渝北']
     """
     out: dict[str, float] = {}
+    table, unseen = _rarities()
+    rarity = table.get
     for run in _RUNS.findall(text):
         if run.isascii():
             out[run.lower()] = _TOKEN_WEIGHT
             continue
-        rarities = [_rarity(ch) for ch in run]
+        rarities = [rarity(ch, unseen) for ch in run]
         for i in range(len(run) - 1):
             weight = rarities[i] + rarities[i + 1] - _RARITY_FLOOR
             if weight > 0:
@@ -410,11 +414,15 @@ def appended_extent(
     >>> appended_extent(host + ["永川大数据产业园扩容", "永川区负责人表示，大数据产业园明年再扩建。"], 1, host[0]).paragraphs
     0
     """
-    host = content_bigrams(before[-limits.window :])
     nothing = Extent(first, first, ())
+    following = paragraphs[first + 1 : first + 3]
+    if len(following) < 2 or not all(p.rstrip()[-1:] in _SENTENCE_END for p in following):
+        return nothing  # cheap checks first: an article is two paragraphs of sentences or more
+    if not is_headline(paragraphs[first]):
+        return nothing
+    host = content_bigrams(before[-limits.window :])
     headline = content_bigrams(paragraphs[first])
-    if (weight(host) < limits.article_host or first + 1 >= len(paragraphs) or not is_headline(paragraphs[first])
-            or coherence(headline, host) >= limits.first):
+    if weight(host) < limits.article_host or coherence(headline, host) >= limits.first:
         return nothing
     body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True, limits=limits)
     prose = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]

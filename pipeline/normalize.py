@@ -932,6 +932,11 @@ def _caption_tail(line: str) -> bool:
     return not _PROSE_MARKS.search(tail) and bool(_CAPTION.search(tail))
 
 
+#: Sentence-final particles: a sentence of user text (a post, a review) that ends in one is
+#: finished, full stop or not.
+_FINAL_PARTICLES = frozenset("啦吧呢吗嘛啊呀哦哈呗咯喔噢哇耶")
+
+
 def continues(fragment: str, line: str) -> bool:
     """Whether ``line`` continues the sentence ``fragment`` (a paragraph so far) broke off.
 
@@ -943,7 +948,9 @@ def continues(fragment: str, line: str) -> bool:
     as prose: the fragment long enough and with enough commas or stops
     (:func:`_reads_as_prose`), its unfinished sentence at least
     :data:`MIN_UNFINISHED_CHARS` long and not a photo credit; the line with
-    sentence punctuation, not starting with a date or a dateline. List items,
+    sentence punctuation, not starting with a date or a dateline, and a
+    fragment that does not end in a sentence-final particle (``感觉一般啦``:
+    user text ends sentences that way). List items,
     lines without Chinese and code or command lines (:func:`looks_like_code`)
     never join.
 
@@ -957,6 +964,8 @@ def continues(fragment: str, line: str) -> bool:
     True
     >>> continues("为了更新软件包列表，请在终端中执行下面这条命令，", "sudo apt-get update")
     False
+    >>> continues("书的质量挺好的，但是基本上全是连载，没办法，就只看了几个后面的小故事，感觉一般啦", "我觉得这本手册的优点是开本小巧。")
+    False
     """
     if not (_ends_open(fragment) and _starts_as_continuation(line)):
         return False
@@ -968,6 +977,8 @@ def continues(fragment: str, line: str) -> bool:
         return False
     if _demonstrably_continues(fragment, line):
         return True
+    if fragment[-1] in _FINAL_PARTICLES:
+        return False  # 感觉一般啦 / 推荐吧: user text ends its sentences with a particle, not a full stop
     return (
         _reads_as_prose(fragment)
         and len(_unfinished(fragment)) >= MIN_UNFINISHED_CHARS

@@ -133,6 +133,7 @@ def repeated_lines(
     first: dict[str, int] = {}
     by_end: dict[str, list[str]] = {}
     found: dict[int, str] = {}
+    copied: dict[int, int] = {}  # a repeat's index → the index of the line it repeats
     for i, line in enumerate(lines):
         key = line_key(line.text)
         if len(key) < min_chars:
@@ -144,28 +145,69 @@ def repeated_lines(
             key = "\0" + " ".join(line.text.split())
         if key in first:
             found[i] = "repeated_title" if first[key] == title else "duplicate_line"
+            copied[i] = first[key]
             continue
         if prose and len(key) >= near_min_chars:
             ends = (key[:8], key[-8:])
             candidates = {k for end in ends for k in by_end.get(end, ())}
-            if any(near_identical(other, key, near_threshold) for other in sorted(candidates)):
+            match = next((other for other in sorted(candidates) if near_identical(other, key, near_threshold)), None)
+            if match is not None:
                 found[i] = "near_duplicate_line"
+                copied[i] = first[match]
                 continue
             for end in ends:
                 sharing = by_end.setdefault(end, [])
                 if len(sharing) < MAX_SHARING_AN_END:
                     sharing.append(key)
         first[key] = i
-    return _keep_headings(lines, found)
+    return _keep_lone_short_repeats(lines, _keep_headings(lines, found, copied), copied)
 
 
-def _keep_headings(lines: list[Line], found: dict[int, str]) -> dict[int, str]:
+#: A repeat that stands alone (neither neighbour repeats too) goes only when it is a prose
+#: paragraph at least this long (key characters); a near-identical one at least LONE_NEAR_MIN_CHARS.
+LONE_MIN_CHARS = 60
+LONE_NEAR_MIN_CHARS = 150
+
+
+def _keep_lone_short_repeats(lines: list[Line], found: dict[int, str], copied: dict[int, int]) -> dict[int, str]:
+    """Take back the removal of short lines that repeat alone, in a new context.
+
+    A scraper that duplicates text duplicates blocks (002 prints three
+    paragraphs twice) or whole long paragraphs. A short sentence that comes back
+    between other text is the document saying it again: a manual describing two
+    options alike (``如果 file 存在则为真。``), a refrain, ``谢谢。``, a command or a
+    config line shown in two examples, or a parallel description that differs in
+    the one word that matters (``…之前则为真。`` / ``…之后则为真。``). Such a line stays;
+    one whose neighbour repeats too is part of a repeated block and goes, so does
+    one right after the line it repeats (the page printed it twice), and so do
+    copies of the title.
+
+    >>> lines = split_lines("-a 文件\\n如果 file 存在则为真。\\n-e 文件\\n如果 file 存在则为真。")
+    >>> repeated_lines(lines, None, 4, 30, 0.9)
+    {}
+    >>> lines = split_lines("一段话说了事情的经过。\\n第二段话说了结果。\\n一段话说了事情的经过。\\n第二段话说了结果。")
+    >>> repeated_lines(lines, None, 4, 30, 0.9)
+    {2: 'duplicate_line', 3: 'duplicate_line'}
+    """
+    kept = set()
+    for i, rule in found.items():
+        if rule == "repeated_title" or i - 1 in found or i + 1 in found or copied.get(i) == i - 1:
+            continue
+        key = line_key(lines[i].text)
+        least = LONE_NEAR_MIN_CHARS if rule == "near_duplicate_line" else LONE_MIN_CHARS
+        if len(key) < least or not is_prose_line(lines[i].text, key):
+            kept.add(i)
+    return {i: rule for i, rule in found.items() if i not in kept}
+
+
+def _keep_headings(lines: list[Line], found: dict[int, str], copied: dict[int, int] | None = None) -> dict[int, str]:
     """Take back the removal of repeated headings that introduce new text.
 
     A page's table of contents lists its section headings, and the headings
     then stand above their sections: the later copy is the real heading. A
     heading-like repeat (:func:`heading_like`) stays when the line after it is
-    new text, or another heading kept this way (``第一章`` over ``第一节``).
+    new text, or another heading kept this way (``第一章`` over ``第一节``), unless
+    it stands right after the line it repeats.
     One followed by repeated text is part of a repeated block (002 prints three
     paragraphs twice, the first one without final punctuation) and goes.
     Copies of the title (``repeated_title``) always go.
@@ -180,6 +222,8 @@ def _keep_headings(lines: list[Line], found: dict[int, str]) -> dict[int, str]:
     kept: set[int] = set()
     for i in sorted(found, reverse=True):
         if found[i] != "duplicate_line" or i + 1 >= len(lines) or not heading_like(lines[i].text):
+            continue
+        if copied and copied.get(i) == i - 1:  # printed twice in a row: a copy, not a heading
             continue
         if i + 1 not in found or i + 1 in kept:
             kept.add(i)

@@ -47,6 +47,7 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import re
@@ -832,7 +833,11 @@ def apply_rule(
             return outcome
         if rule.action == "drop_block":
             # the first marker that opens a block; a headline that opens none removes nothing
-            spans = next(filter(None, (block_removal(rule, doc, m, stage, split) for m in matches)), [])
+            assert rule.block is not None
+            if rule.block.headline:
+                matches = [m for m in matches if coherence.is_headline(m.group())]
+            paragraphs = coherence.units(doc.text) if matches else []
+            spans = next(filter(None, (block_removal(rule, doc, m, stage, split, paragraphs) for m in matches)), [])
         else:
             if rule.action == "extract_meta":
                 _extract_meta(doc, matches)
@@ -917,7 +922,12 @@ def long_match_goes(rule: Rule, doc: Document, start: int, end: int, stage: str)
 
 
 def block_removal(
-    rule: Rule, doc: Document, marker: regex.Match[str], stage: str, split: bool = False
+    rule: Rule,
+    doc: Document,
+    marker: regex.Match[str],
+    stage: str,
+    split: bool = False,
+    units: list[tuple[int, int]] | None = None,
 ) -> list[tuple[int, int, str]]:
     """The span a ``drop_block`` rule removes for one marker: the marker and the foreign block it opens.
 
@@ -926,11 +936,13 @@ def block_removal(
     paragraph; the audit records its evidence. With ``split``, a block that
     holds prose (another article, not only a list of links) is also left in
     ``doc.meta["split_blocks"]``, and the runner makes it a document ``ID#2``.
+    ``units`` are :func:`pipeline.coherence.units` of the text, when the caller has them.
     """
     assert rule.block is not None
     text = doc.text
-    spans = coherence.units(text)
-    first = next(i for i, (s, e) in enumerate(spans) if e > marker.start() or i == len(spans) - 1)
+    spans = coherence.units(text) if units is None else units
+    ends = [e for _, e in spans]
+    first = min(bisect.bisect_right(ends, marker.start()), len(spans) - 1)
     paragraphs = [text[s:e] for s, e in spans]
     before = text[: marker.start()]
     if rule.block.headline:
@@ -942,7 +954,7 @@ def block_removal(
         paragraphs[first] = text[marker.end() : spans[first][1]]
         hint = rule.block.same_article_if
         following = rule.pattern.search(text, marker.end())
-        until = next((i for i, (s, e) in enumerate(spans) if e > following.start()), None) if following else None
+        until = min(bisect.bisect_right(ends, following.start()), len(spans)) if following else None
         extent = coherence.foreign_extent(
             paragraphs, first, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
             same_article=bool(hint and hint.search(before)), until=until,

@@ -71,8 +71,14 @@ def test_near_identical_prose_copies_are_still_removed():
     assert [e.rule for e in doc.edits] == ["near_duplicate_line"]
 
 
-def test_an_exact_repeated_command_is_still_one_line_repeated():
+def test_a_command_shown_again_in_another_example_stays():
+    """A tutorial repeats a command in a new context: that is the text, not a scraper's copy."""
     text = "标题行在这里\n\n$ sudo apt-get update\n\n说明文字，很短。\n\n$ sudo apt-get update"
+    assert run(text).edits == []
+
+
+def test_a_command_printed_twice_in_a_row_goes():
+    text = "标题行在这里\n\n$ sudo apt-get update\n\n$ sudo apt-get update\n\n说明文字，很短。"
     assert [e.rule for e in run(text).edits] == ["duplicate_line"]
 
 
@@ -120,7 +126,8 @@ def test_copies_of_the_title_still_go_even_above_new_text():
 
 
 def test_an_exact_duplicate_prose_paragraph_still_goes():
-    para = "市政府召开常务会议，研究部署防汛抗旱和安全生产工作，要求各地压实责任。"
+    para = ("市政府召开常务会议，研究部署防汛抗旱和安全生产工作，要求各地压实责任，加强隐患排查，"
+            "确保人民群众生命财产安全，并对下一阶段的重点任务作出安排。")
     text = f"标题行在这里\n\n{para}\n\n第二段。\n\n{para}"
     assert [e.rule for e in run(text).edits] == ["duplicate_line"]
 
