@@ -18,7 +18,15 @@ Policy: position, length and recurrence decide together
       wire story reposted by twenty sites does not lose its headline;
     * at least ``min_edge_share`` of the documents containing it have it in
       that zone: a slogan that articles quote in their body, and a few of them
-      also at the end, is not boilerplate.
+      also at the end, is not boilerplate;
+    * it looks like a template: it has a template feature
+      (:func:`template_features`: separators between short items, page
+      widgets, copyright, contact, URLs, source/author key–value shapes,
+      site disclaimers), or it is a fragment that is not a normal sentence
+      (:func:`is_normal_sentence`) and recurs on at least ``min_sites``
+      different sites (:func:`site_of`). A short normal sentence that many
+      documents share (``谢谢大家。`` closing talks) is text, not a template,
+      and stays. Recurring is not enough.
 
     In a document, a boilerplate line is removed when it is in the head or tail
     zone, or when it touches a removed block (a footer longer than the zone),
@@ -32,9 +40,11 @@ Bounded memory
     two count-min sketches (all occurrences, edge occurrences), gated by a
     Bloom filter of (line, document fingerprint) pairs so each different
     document counts once; only lines whose edge count reaches ``min_docs`` are
-    kept exactly, with their text, up to ``max_blocks`` of them. Memory is
-    ``2 × 4 × 2**sketch_bits × 2`` bytes for the sketches plus
-    ``2**bloom_bits / 8`` for the filter: 42 MB (40 MiB) with the defaults, good for
+    kept exactly, with their text, up to ``max_blocks`` of them. A third
+    sketch, a quarter of the size, counts the *sites* per edge line, gated by
+    the same Bloom filter over (line, site) pairs. Memory is
+    ``2.25 × 4 × 2**sketch_bits × 2`` bytes for the sketches plus
+    ``2**bloom_bits / 8`` for the filter: 46 MB (44 MiB) with the defaults, good for
     about a million documents (:meth:`Boilerplate.describe` reports how full
     they are; raise the bits when it warns).
 """
@@ -43,10 +53,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import numpy as np
+import regex
 
 from .document import Document
 from .io import atomic_write
@@ -58,6 +70,137 @@ CROWDED = 0.5
 #: States counted per numpy call in ``merge`` (a constant: the result must not
 #: depend on anything but the input order).
 MERGE_BATCH = 256
+
+# -- what a template line looks like ------------------------------------------------------------
+#
+# From the general shape of Chinese site templates (navigation bars, page widgets,
+# footers with copyright, ICP licence and contact lines, article metadata lines,
+# reprint disclaimers), not from any corpus' strings.
+
+_SEPARATOR = regex.compile(r"\s*(?:[|｜¦┊>›»→/／]|>>|＞|-{2,}|·(?=\s))\s*")
+_WIDGET = regex.compile(
+    r"上一[页篇条]|下一[页篇条]|返回(?:顶部|首页|列表|目录|上级|主页)|回到顶部|分享到|一键分享|打印(?:本页|此页|本文)?$|"
+    r"^打印|关闭(?:窗口|本页)|字号|【\s*大\s*中\s*小\s*】|[大中小]\s+[大中小]\s+[大中小]|加入收藏|设为首页|收藏本站|"
+    r"网站地图|站点地图|联系我们|关于我们|广告服务|招聘信息|友情链接|意见反馈|隐私政策|使用条款|免责声明|"
+    r"扫一扫|扫码|二维码|微信公众号|官方微博|关注我们|相关(?:阅读|新闻|文章|链接|推荐)|热门(?:推荐|文章|新闻|标签)|"
+    r"猜你喜欢|推荐阅读|延伸阅读|阅读全文|查看全文|点击(?:查看|进入|阅读|这里|此处)|更多\s*(?:>>|»|›|>)|"
+    r"登录\s*[|｜/]\s*注册|我要(?:评论|投稿|纠错)|发表评论|技术支持|网站建设|主办单位|承办单位|"
+    r"^\s*首\s*页\s*$|^首页\s|\s首页$"
+)
+_COPYRIGHT = regex.compile(
+    r"[©®]|\(c\)|copyright|all rights reserved|版权所有|版权归|未经(?:授权|许可|书面)|ICP|备案号|"
+    r"公网安备|网安备|增值电信|经营许可证|新闻信息服务许可|网络文化经营",
+    regex.IGNORECASE,
+)
+_CONTACT = regex.compile(
+    r"(?:电话|热线|传真|邮编|邮箱|信箱|地址|联系人|客服|QQ|微信号?)\s*[：:]|"
+    r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|400-?\d{3}-?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+"
+)
+_URL = regex.compile(r"https?://|www\.|\b[\w-]+\.(?:com|cn|net|org|gov|edu|cc|info)\b", regex.IGNORECASE)
+_KEY_VALUE = regex.compile(
+    r"^\s*[【\[]?(?:来源|作者|编辑|责任编辑|责编|审核|校对|通讯员|发布(?:时间|日期)?|时间|日期|出处|稿源|"
+    r"点击(?:数|量)?|阅读(?:数|量)?|浏览(?:次数|量)?|字数|标签|关键词|栏目|分类|主办|承办|协办|运营|监制)[】\]]?\s*[：:]"
+    r"|(?:来源|作者|编辑|发布时间)\s*[：:].*(?:来源|作者|编辑|时间|日期|点击)\s*[：:]"
+    r"|\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?\s+\d{1,2}:\d{2}"
+)
+_DISCLAIMER = regex.compile(
+    r"(?:本文|本站|本网|本网站|本平台|本公众号|本刊)[^。]{0,30}?(?:转载|声明|免责|观点|立场|版权|侵权|删除|授权|出处|来源|无关)|"
+    r"(?:转载|转发)请注明|如有侵权|侵删|不代表[^。]{0,10}(?:观点|立场)"
+)
+_SHORT_ITEM = regex.compile(r"^\s*\S{1,6}(?:\s+\S{1,6}){3,}\s*$")  # 首页 新闻 体育 娱乐 财经: a menu
+_FEATURES = (("widget", _WIDGET), ("copyright", _COPYRIGHT), ("contact", _CONTACT), ("url", _URL),
+             ("key_value", _KEY_VALUE), ("disclaimer", _DISCLAIMER))
+_SENTENCE_END = regex.compile(r"[。！？!?…]+[”’」』）)】]*\s*$")
+_HAN = regex.compile(r"\p{Han}")
+
+
+def template_features(line: str) -> tuple[str, ...]:
+    """The features of a site template a line shows, by name (empty: none).
+
+    ``separators``: three or more short items between ``|`` ``>`` ``›`` ``»``
+    ``/`` ... or a row of short space-separated items (a menu); ``widget``:
+    page furniture (上一页, 返回顶部, 分享到, 字号, 关闭窗口, 相关阅读, 扫一扫 ...);
+    ``copyright``: ©, 版权所有, ICP licence, 公网安备; ``contact``: phone, e-mail,
+    address, fax, postcode; ``url``; ``key_value``: article metadata (来源：,
+    作者：, 责任编辑：, a time stamp); ``disclaimer``: 本站/本文 … 转载/声明/观点.
+
+    >>> template_features("首页 > 新闻中心 > 正文")
+    ('separators', 'widget')
+    >>> template_features("关于我们 | 联系我们 | 网站地图 | 广告服务")
+    ('separators', 'widget')
+    >>> template_features("Copyright © 2008-2024 www.mounews.cn 京ICP备05012345号")
+    ('copyright', 'url')
+    >>> template_features("来源：某某日报 作者：李四 2024-03-01 08:30")
+    ('key_value',)
+    >>> template_features("本文为本站原创，转载请注明出处。")
+    ('disclaimer',)
+    >>> template_features("电话：010-12345678 传真：010-87654321")
+    ('contact',)
+    >>> template_features("谢谢大家。"), template_features("他返回家乡，建起了网站。")
+    ((), ())
+    """
+    found = []
+    items = [p for p in _SEPARATOR.split(line.strip()) if p]
+    if (len(items) >= 3 and sum(len(p) for p in items) / len(items) <= 10) or _SHORT_ITEM.match(line):
+        found.append("separators")
+    found.extend(name for name, pattern in _FEATURES if pattern.search(line))
+    return tuple(found)
+
+
+def is_normal_sentence(line: str) -> bool:
+    """A sentence of running text: ends like a sentence, mostly hanzi, at least two, no template feature.
+
+    Such a line stays even when many documents share it: a talk closing with
+    ``谢谢大家。``, a programme's ``以上就是本期节目的全部内容。``.
+
+    >>> [is_normal_sentence(s) for s in ("谢谢大家。", "谢谢。", "以上就是本期节目的全部内容。")]
+    [True, True, True]
+    >>> [is_normal_sentence(s) for s in ("本报记者 张三", "图片新闻", "OK.", "转载请注明出处。")]
+    [False, False, False, False]
+    """
+    text = line.strip()
+    if not _SENTENCE_END.search(text):
+        return False
+    words = [ch for ch in text if ch.isalnum()]
+    han = len(_HAN.findall(text))
+    return han >= 2 and han >= 0.5 * len(words) and not template_features(text)
+
+
+def site_of(doc: Document) -> str:
+    """Where a document was published, as well as the input tells: a url host, else the folder, else the file.
+
+    The url comes from a JSONL record's fields ``url``, ``link`` or
+    ``source_url``; else the top-level folder of the source path (a crawl
+    stored as ``site/…/page.txt``); else the source file itself.
+
+    >>> site_of(Document("1", "", source="a.jsonl", meta={"fields": {"url": "https://www.example.cn/n/1.html"}}))
+    'example.cn'
+    >>> site_of(Document("1", "", source="xinhua/2024/01.txt")), site_of(Document("1", "", source="01.txt"))
+    ('xinhua', '01.txt')
+    """
+    fields = doc.meta.get("fields")
+    if isinstance(fields, dict):
+        for name in ("url", "link", "source_url"):
+            value = fields.get(name)
+            if isinstance(value, str) and value:
+                host = (urlsplit(value if "//" in value else "//" + value).hostname or "").removeprefix("www.")
+                if host:
+                    return host
+    parts = PurePosixPath(doc.source.replace("\\\\", "/")).parts
+    return parts[0] if len(parts) > 1 else doc.source
+
+
+def looks_like_template(text: str, sites: int, min_sites: int) -> bool:
+    """The template test of a recurring line: a feature, or a non-sentence fragment on ``min_sites`` sites.
+
+    >>> looks_like_template("谢谢大家。", 30, 2), looks_like_template("版权所有 某某网", 1, 2)
+    (False, True)
+    >>> looks_like_template("本报记者 张三", 1, 2), looks_like_template("本报记者 张三", 3, 2)
+    (False, True)
+    """
+    if template_features(text):
+        return True
+    return not is_normal_sentence(text) and sites >= min_sites
 
 
 def edge_zone(n_lines: int, edge_lines: int) -> int:
@@ -89,12 +232,14 @@ class Observed:
     ``edge``    for each hash, whether it occurs in the head/tail zone
     ``fingerprint``  hash of the document's longest line: copies of one article share it
     ``texts``   the text of each edge line (the report quotes them), keyed by hash
+    ``site``    hash of :func:`site_of` the document
     """
 
     hashes: np.ndarray
     edge: np.ndarray
     fingerprint: int
     texts: dict[int, str]
+    site: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +249,8 @@ class Block:
     text: str
     docs: int  # different documents containing it
     edge_docs: int  # different documents having it in the head/tail zone
+    sites: int = 0  # different sites having it in the head/tail zone
+    features: tuple[str, ...] = ()  # template_features of its text
 
     @property
     def edge_share(self) -> float:
@@ -117,6 +264,7 @@ class Summary:
     hashes: frozenset[int]
     blocks: tuple[Block, ...]  # boilerplate, most frequent first
     kept: tuple[Block, ...]  # recurring at the edges but kept (mostly mid-text)
+    not_template: tuple[Block, ...] = ()  # recurring at the edges but kept: normal sentences, one-site fragments
     documents: int = 0
     lines: int = 0
     sketch_fill: float = 0.0
@@ -137,6 +285,11 @@ class Boilerplate:
                         third of the document)
     ``mid_min_chars``   boilerplate lines at least this long are removed in
                         the middle of a document too
+    ``min_sites``       different sites (:func:`site_of`) on which a recurring
+                        fragment without template features must head or end
+                        documents to be boilerplate; normal sentences without
+                        features are never boilerplate
+    ``template_check``  ``False``: recurrence alone decides, as before issue 12
     ``sketch_bits``, ``bloom_bits``  memory of the counting pass (2**bits)
     ``max_blocks``      recurring lines kept exactly, with their text
     ``report_top``      boilerplate lines listed in the run report
@@ -149,6 +302,8 @@ class Boilerplate:
     max_chars: int = 200
     edge_lines: int = 8
     mid_min_chars: int = 40
+    min_sites: int = 2
+    template_check: bool = True
     sketch_bits: int = 21
     bloom_bits: int = 26
     max_blocks: int = 100_000
@@ -161,6 +316,8 @@ class Boilerplate:
             raise ValueError(f"min_edge_share must be between 0 and 1, not {self.min_edge_share}")
         if not 1 <= self.min_chars <= self.max_chars:
             raise ValueError(f"need 1 <= min_chars <= max_chars, not {self.min_chars}, {self.max_chars}")
+        if self.min_sites < 1:
+            raise ValueError(f"min_sites must be at least 1, not {self.min_sites}")
         if self.edge_lines < 1 or self.max_blocks < 1 or self.report_top < 0:
             raise ValueError("edge_lines and max_blocks must be at least 1, report_top at least 0")
 
@@ -189,7 +346,7 @@ class Boilerplate:
         longest = max((line_key(line.text) for line in lines), key=len, default="")
         hashes = np.fromiter(edge.keys(), dtype=np.uint64, count=len(edge))
         flags = np.fromiter(edge.values(), dtype=bool, count=len(edge))
-        return Observed(hashes, flags, key_hash(longest), texts)
+        return Observed(hashes, flags, key_hash(longest), texts, key_hash(site_of(doc)))
 
     # -- merge -----------------------------------------------------------------------
 
@@ -239,7 +396,8 @@ class Boilerplate:
     def describe(self, summary: Summary) -> dict[str, Any]:
         def listing(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
             return [
-                {"text": b.text, "docs": b.docs, "edge_docs": b.edge_docs}
+                {"text": b.text, "docs": b.docs, "edge_docs": b.edge_docs, "sites": b.sites,
+                 "features": list(b.features)}
                 for b in blocks[: self.report_top]
             ]
 
@@ -250,6 +408,7 @@ class Boilerplate:
             "boilerplate_lines": len(summary.hashes),
             "top": listing(summary.blocks),
             "kept_mid_text": listing(summary.kept),
+            "kept_not_template": listing(summary.not_template),
             "memory": {"sketch_fill": round(summary.sketch_fill, 4), "bloom_fill": round(summary.bloom_fill, 4)},
         }
         warnings = []
@@ -281,6 +440,9 @@ class _Counter:
         self.all = CountMinSketch(stage.sketch_bits)
         self.edge = CountMinSketch(stage.sketch_bits)
         self.pairs = BloomFilter(stage.bloom_bits)
+        # Sites per edge line: a quarter of a documents sketch (fewer distinct pairs), gated by
+        # the same Bloom filter under another salt. Collisions can only raise a count.
+        self.sites = CountMinSketch(max(stage.sketch_bits - 2, 1))
         self.texts: dict[int, str] = {}  # tracked lines: edge count reached min_docs
         self.not_admitted = 0
         self.documents = 0
@@ -297,6 +459,10 @@ class _Counter:
         fingerprints = np.repeat(np.array([s.fingerprint for s in batch], dtype=np.uint64), [len(s.hashes) for s in batch])
         with np.errstate(over="ignore"):
             pairs = hashes ^ (fingerprints * np.uint64(0x9E3779B97F4A7C15))
+        sites = np.repeat(np.array([s.site for s in batch], dtype=np.uint64), [len(s.hashes) for s in batch])
+        with np.errstate(over="ignore"):
+            site_pairs = (hashes[edge] + np.uint64(0x632BE59BD9B4E019)) ^ (sites[edge] * np.uint64(0xC2B2AE3D27D4EB4F))
+        self.sites.add(hashes[edge][self.pairs.add_new(site_pairs)])
         new = self.pairs.add_new(pairs)  # a copy of a document seen before adds nothing
         hashes, edge = hashes[new], edge[new]
         self.all.add(hashes)
@@ -315,23 +481,30 @@ class _Counter:
         tracked = np.fromiter(self.texts.keys(), dtype=np.uint64, count=len(self.texts))
         docs = self.all.query(tracked).tolist()
         edge_docs = self.edge.query(tracked).tolist()
+        sites = self.sites.query(tracked).tolist()
         boiler: list[tuple[int, Block]] = []
         kept: list[Block] = []
-        for h, d, e in zip(tracked.tolist(), docs, edge_docs):
-            block = Block(self.texts[h], d, min(e, d))
-            if block.edge_share >= stage.min_edge_share:
+        not_template: list[Block] = []
+        for h, d, e, n in zip(tracked.tolist(), docs, edge_docs, sites):
+            text = self.texts[h]
+            block = Block(text, d, min(e, d), min(n, e, d), template_features(text))
+            if block.edge_share < stage.min_edge_share:
+                kept.append(block)
+            elif not stage.template_check or looks_like_template(text, block.sites, stage.min_sites):
                 boiler.append((h, block))
             else:
-                kept.append(block)
+                not_template.append(block)
         boiler.sort(key=lambda hb: _by_frequency(hb[1]))
         kept.sort(key=_by_frequency)
+        not_template.sort(key=_by_frequency)
         return Summary(
             hashes=frozenset(h for h, _ in boiler),
             blocks=tuple(b for _, b in boiler),
             kept=tuple(kept),
+            not_template=tuple(not_template),
             documents=self.documents,
             lines=self.lines,
-            sketch_fill=max(self.all.fill(), self.edge.fill()),
+            sketch_fill=max(self.all.fill(), self.edge.fill(), self.sites.fill()),
             bloom_fill=self.pairs.fill(),
             not_admitted=self.not_admitted,
             settings={
@@ -339,7 +512,9 @@ class _Counter:
                 "min_edge_share": stage.min_edge_share,
                 "edge_lines": stage.edge_lines,
                 "mid_min_chars": stage.mid_min_chars,
-                "memory_bytes": self.all.nbytes + self.edge.nbytes + self.pairs.nbytes,
+                "min_sites": stage.min_sites,
+                "template_check": stage.template_check,
+                "memory_bytes": self.all.nbytes + self.edge.nbytes + self.sites.nbytes + self.pairs.nbytes,
             },
         )
 

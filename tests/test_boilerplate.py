@@ -30,8 +30,12 @@ FOOTER_B = ("本网站所刊载信息，不代表本站观点。", "如有侵权
 SLOGAN = "绿水青山就是金山银山"
 
 
-def summary_for(stage: Boilerplate, texts: list[str]) -> Summary:
-    return stage.merge(stage.observe(Document(str(i), t, seq=i)) for i, t in enumerate(texts))
+def summary_for(stage: Boilerplate, texts: list[str], site: str | None = None) -> Summary:
+    """The stage's summary of ``texts``: each a file of its own (a site each, see ``site_of``), or all of one site."""
+    return stage.merge(
+        stage.observe(Document(str(i), t, source=f"{site}/{i}.txt" if site else f"{i}.txt", seq=i))
+        for i, t in enumerate(texts)
+    )
 
 
 def unique_paragraphs(rng: random.Random, n: int) -> list[str]:
