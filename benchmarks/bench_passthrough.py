@@ -47,6 +47,9 @@ from benchmarks import sources
 from benchmarks.structure import KINDS, POSITIONS, Case, make_cases
 
 HALVES = ("dev", "test")
+#: Edits that remove page furniture by design (photo captions and credits, bylines): shown apart.
+FURNITURE = {("rules", f"credits.{name}") for name in
+             ("photo_caption", "byline", "staff_line", "reporter_trailer", "reprint_source")}
 LAYOUT_RULES = {"line_endings", "trailing_blanks", "blank_runs", "edges"}
 NORMALISATION_RULES = {"punctuation_width", "cjk_spacing"}
 
@@ -126,7 +129,7 @@ def passthrough(quick: bool, workers: int, tmp: Path) -> list[tuple[str, str, di
                 part = part[:12]
             run = Run(part, tmp, f"pass-{name}-{half}", workers)
             chars = sum(len(t) for _, t in part)
-            counted = normalised = 0
+            counted = normalised = furniture = templates = 0
             for doc_id, edits in run.edits:
                 for e in edits:
                     size = len(e.before) + len(e.after)
@@ -135,6 +138,8 @@ def passthrough(quick: bool, workers: int, tmp: Path) -> list[tuple[str, str, di
                         excluded_rules[(e.stage, e.rule)] += 1
                         continue
                     counted += size
+                    furniture += size if (e.stage, e.rule) in FURNITURE else 0
+                    templates += size if e.stage == "boilerplate" else 0
                     stat = by_rule[(name, e.stage, e.rule)]
                     stat[0] += 1
                     stat[1] += len(e.before)
@@ -148,20 +153,27 @@ def passthrough(quick: bool, workers: int, tmp: Path) -> list[tuple[str, str, di
                                  record["id"], _details(record)))
             rows.append((name, half, {
                 "genre": genre, "docs": len(part), "chars": chars, "bytes": sum(len(t.encode()) for _, t in part),
-                "changed": counted, "normalised": normalised, "dropped": len(run.dropped),
+                "changed": counted, "furniture": furniture, "templates": templates, "normalised": normalised, "dropped": len(run.dropped),
                 "dropped_chars": dropped_chars, "seconds": run.seconds,
             }))
     print()
     print("| source | half | documents | MB (UTF-8) | characters | changed outside normalisation | share | "
+          "of which page furniture | of which recurring template lines | share without both | "
           "normalisation edits (chars, not counted) | dropped documents (their chars) | wall | MB/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, half, r in rows:
         share = r["changed"] / max(1, r["chars"])
+        rest = (r["changed"] - r["furniture"] - r["templates"]) / max(1, r["chars"])
         flag = "" if share <= 0.0005 and not r["dropped"] else " ✗"
         print(f"| {name} | {half} | {r['docs']:,} | {r['bytes'] / 1e6:.2f} | {r['chars']:,} | {r['changed']:,} | "
-              f"{share:.3%}{flag} | {r['normalised']:,} | {r['dropped']} ({r['dropped_chars']:,}) | "
+              f"{share:.3%}{flag} | {r['furniture']:,} | {r['templates']:,} | {rest:.3%} | {r['normalised']:,} | "
+              f"{r['dropped']} ({r['dropped_chars']:,}) | "
               f"{r['seconds']:.1f} s | {r['bytes'] / 1e6 / max(r['seconds'], 1e-9):.2f} MB/s |")
-    print("(target: ≤ 0.050 % changed and no document dropped per source; ✗ marks a miss)")
+    print("(target: ≤ 0.050 % changed and no document dropped per source; ✗ marks a miss. 'Page furniture' is")
+    print(" what the rules remove by design wherever it stands: photo captions and credits, bylines, staff and")
+    print(" reprint-source lines (rules/credits.toml); 'recurring template lines' are what the boilerplate stage")
+    print(" removed (lines recurring across the source with a template feature: the man pages' translation")
+    print(" credits, URLs and translators' e-mail lines). Both are counted in the share all the same)")
     print()
     print("Counted edits by source, stage and rule (edits, characters removed, added):")
     for (name, stage, rule), (n, minus, plus) in sorted(by_rule.items(), key=lambda kv: (kv[0][0], -kv[1][1] - kv[1][2])):

@@ -415,8 +415,8 @@ def appended_extent(
     0
     """
     nothing = Extent(first, first, ())
-    following = paragraphs[first + 1 : first + 3]
-    if len(following) < 2 or not all(p.rstrip()[-1:] in _SENTENCE_END for p in following):
+    following = paragraphs[first + 1 : first + 5]  # a byline or a source line may come first
+    if sum(p.rstrip()[-1:] in _SENTENCE_END for p in following) < 2:
         return nothing  # cheap checks first: an article is two paragraphs of sentences or more
     if not is_headline(paragraphs[first]):
         return nothing

@@ -140,8 +140,13 @@ def repeated_lines(
             continue
         prose = is_prose_line(line.text, key)
         if not prose:
-            # Commands, code and Latin text: punctuation is meaning there
-            # (``chmod u+x f`` / ``chmod u-x f`` share a key), only the exact text repeats.
+            if _count_han(key) < NEAR_MIN_HANZI_SHARE * len(key):
+                # Commands, code, program output and Latin text repeat by design (the same
+                # command in two examples, ``a Cow goes moooo!`` printed twice by a loop),
+                # and their punctuation is meaning (``chmod u+x f`` / ``chmod u-x f``
+                # share a key): they are never taken for copies.
+                continue
+            # List items and numbered headings: only the exact text repeats.
             key = "\0" + " ".join(line.text.split())
         if key in first:
             found[i] = "repeated_title" if first[key] == title else "duplicate_line"

@@ -201,3 +201,31 @@ def test_a_coherent_span_over_paragraphs_is_kept_with_a_warning() -> None:
     assert doc.meta["decisions"] == {"rules/mine.greedy:kept_coherent": 1}
     assert doc.warnings and "mine.greedy" in doc.warnings[0]
     assert replay(text, doc.edits) == doc.text
+
+
+# -- properties ----------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.rules import Rules as _Rules  # noqa: E402
+
+_STAGE = _Rules()
+_PIECES = st.sampled_from(
+    [*HOST, *OTHER, OTHER_TITLE, *LINKS, "（上接第三版）" + OTHER[0], "相关阅读：", "【延伸阅读】", "（完）", "谢谢大家。"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=12), st.sampled_from(["\n\n", "\n"]))
+def test_block_rules_never_touch_text_before_their_marker_and_replay(pieces: list[str], sep: str) -> None:
+    """Whatever the arrangement: the audit replays, a second run changes nothing, and the text
+    before the first marker (or second-article headline) is never removed."""
+    text = sep.join([HOST_TITLE, *pieces])
+    doc = _STAGE.apply(Document("p", text))
+    assert replay(text, doc.edits) == doc.text
+    assert _STAGE.apply(Document("p", doc.text)).text == doc.text
+    markers = [i for i, p in enumerate(pieces) if p.startswith(("（上接", "相关阅读", "【延伸阅读】")) or p == OTHER_TITLE]
+    for piece in pieces[: markers[0] if markers else len(pieces)]:
+        if piece in HOST:  # the page's own paragraphs before any marker
+            assert piece in doc.text
