@@ -148,7 +148,7 @@ SPAM = [
     "王成栋",  # trailing byline (001)
     "023-63782960", "023-67701245", "招聘服务电话",  # contact footer (000)
     "版权所有", "ICP备", "公网安备", "指引科技",  # copyright footer (003)
-    "邹乐", "视觉重庆", "谢智强", "本报记者", "蔡宇制图", "据《成都日报》", "据《遂宁日报》", "杨柳 摄", "重庆日报讯",
+    "邹乐", "视觉重庆", "谢智强", "本报记者", "蔡宇制图", "据《成都日报》", "据《遂宁日报》", "杨柳 摄",
     "上接1版", "人事任免", "郑向东",  # the foreign continuation articles (002)
 ]
 
@@ -156,6 +156,11 @@ SPAM = [
 @pytest.mark.parametrize("spam", SPAM)
 def test_spam_and_boilerplate_are_gone(spam):
     assert spam not in EVERYTHING
+
+
+def test_datelines_stay_they_are_the_first_words_of_the_lead():
+    """Issue 12: credits.dateline is off by default (docs/rules.md); 004's lead keeps it."""
+    assert "重庆日报讯（记者李志峰）5月13日，成渝地区双城经济圈协同创新论坛" in ALL["004"]
 
 
 def test_003_ends_with_its_last_paragraph_not_the_site_footer():
