@@ -262,7 +262,7 @@ def structure(quick: bool, workers: int, tmp: Path) -> None:
         case_run = Run(((c.id, c.text) for c in cases), tmp, f"cases-{half}", workers)
         new_docs = {k: v for k, v in case_run.outputs.items() if k not in case_run.inputs}
         block_lines = _normalised_lines(c.block for c in cases)
-        cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0, 0])
+        cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0, 0, 0])
         for case, block in zip(cases, block_lines):
             ref = ref_run.outputs.get(case.id)
             cell = cells[(case.kind, case.position)]
@@ -278,6 +278,13 @@ def structure(quick: bool, workers: int, tmp: Path) -> None:
             host_chars = sum(map(len, ref_lines))
             block_chars = sum(map(len, block))
             lost = host_chars - host_kept
+            # the article's text split out into a document of its own is not lost from the corpus
+            if lost and split_lines:
+                missing = [ln for ln in ref_lines if ln not in out_lines]
+                found_elsewhere, _ = _kept(missing, split_lines)
+                cell[8] += max(0, lost - found_elsewhere)
+            else:
+                cell[8] += lost
             cell[0] += 1
             cell[1] += block_chars
             cell[2] += block_kept
@@ -299,13 +306,15 @@ def structure(quick: bool, workers: int, tmp: Path) -> None:
               f"hosts dropped alone: {len(ref_run.dropped)}")
     print()
     print("| half | kind | position | cases | (a) block chars still in the document | block chars split into a new document | "
-          "(b) article chars lost | cases with block gone and article whole |")
-    print("|---|---|---|---|---|---|---|---|")
+          "(b) article chars lost from its document | article chars lost from the corpus | "
+          "cases with block gone and article whole |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for half, kind, position, c in table:
-        n, block_chars, block_kept, block_split, host_chars, lost, perfect, no_ref = c
+        n, block_chars, block_kept, block_split, host_chars, lost, perfect, no_ref, lost_corpus = c
         note = f" ({no_ref} without reference)" if no_ref else ""
         print(f"| {half} | {kind} | {position} | {n}{note} | {block_kept / max(1, block_chars):.1%} | "
-              f"{block_split / max(1, block_chars):.1%} | {lost / max(1, host_chars):.2%} | {perfect}/{n} |")
+              f"{block_split / max(1, block_chars):.1%} | {lost / max(1, host_chars):.2%} | "
+              f"{lost_corpus / max(1, host_chars):.2%} | {perfect}/{n} |")
     print("(targets: (a) 0 %, (b) 0 %)")
     if not quick:
         print()

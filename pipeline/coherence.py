@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import regex
 
-from . import charmodel
+from . import charmodel, features
 
 #: Runs of hanzi, and Latin/digit tokens: the units bigrams are taken from.
 _RUNS = regex.compile(r"\p{Han}+|[A-Za-z0-9][A-Za-z0-9_.\-/]*")
@@ -160,25 +160,19 @@ def is_list_item(line: str) -> bool:
 
 # -- spam features ---------------------------------------------------------------------------
 
-_FEATURES: tuple[tuple[str, regex.Pattern[str]], ...] = (
-    ("url", regex.compile(r"(?i)https?://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|cc|top|vip|xyz|info)\b")),
-    ("email", regex.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
-    ("phone", regex.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})(?!\d)")),
-    ("handle", regex.compile(r"(?i)(?:QQ|微信|VX|wechat|公众号)\s*[号群:：]?\s*[\w-]{5,}")),
-    ("copyright", regex.compile(r"©|\(c\)|版权所有|ICP[备证]|公网安备|copyright", regex.IGNORECASE)),
-    ("decoration", regex.compile(r"[★☆◆◇■□▲△▼▽►◄♥❤✔✘]{2,}|【[^】\n]{0,20}(?:热线|咨询|加盟|优惠|下载|官网)")),
-)
+#: The features (pipeline/features.py) that make a span junk whatever its topic.
+JUNK_FEATURES = ("url", "contact", "handle", "copyright", "decoration")
 
 
 def spam_features(text: str) -> tuple[str, ...]:
     """The names of the junk features ``text`` shows (an empty tuple for ordinary prose).
 
     >>> spam_features("详情咨询：400-820-8820，官网 www.example.com")
-    ('url', 'phone')
+    ('url', 'contact')
     >>> spam_features("会议强调，要加快推进重点项目建设。")
     ()
     """
-    return tuple(name for name, pattern in _FEATURES if pattern.search(text))
+    return features.present(text, JUNK_FEATURES)
 
 
 # -- blocks opened by a marker -----------------------------------------------------------------
@@ -235,7 +229,7 @@ class Judged:
     unit: int
     host: float
     block: float | None
-    verdict: str  # "foreign", "list", "short", "host", "heading", "headline"
+    verdict: str  # "foreign", "weak", "list", "short", "host", "heading", "headline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +272,13 @@ def foreign_extent(
     When the paragraph-by-paragraph walk stops at a paragraph that is only
     *weakly* coherent, and every paragraph from there to ``until`` (the next
     marker of the same kind, else the end of the document) is below
-    ``opened`` too, nothing of the host comes back before the next marker or
-    the end: the block runs there (a page's trailing continued articles).
+    ``opened`` too, nothing of the host comes back: the block runs there (a
+    page's trailing continued articles). This needs a host whose own
+    paragraphs hang together (:func:`_hangs_together`): on a page of news
+    briefs, a paragraph that shares little with the rest is just another
+    brief. The evidence for such a run is weaker than for the walk, so its
+    paragraphs are judged ``"weak"``, and a block holding them is kept as a
+    document of its own rather than deleted (:func:`pipeline.rules.block_removal`).
 
     >>> host = ["川渝两地交通部门签署协议，推动渝广高速建设。", "渝北区与广安市将共建高竹新区。"]
     >>> block = ["会议还表决通过了人事任免事项，郑州铁路东站党委制定了制度。"]
@@ -340,7 +339,8 @@ def foreign_extent(
                 with_host < limits.next and with_block >= with_host + limits.margin
             )
         if not foreign and end > first and with_host < limits.opened and weight(host) >= limits.run_host:
-            tail = _weakly_coherent_run(paragraphs, i, len(paragraphs) if until is None else until, host, limits)
+            stop_at = len(paragraphs) if until is None else until
+            tail = _weakly_coherent_run(paragraphs, i, stop_at, host, limits) if _hangs_together(before, limits) else []
             if tail:
                 judged.extend(tail)
                 end = tail[-1].unit + 1
@@ -356,15 +356,43 @@ def foreign_extent(
 def _weakly_coherent_run(
     paragraphs: Sequence[str], start: int, stop: int, host: Container[str], limits: Thresholds
 ) -> list[Judged]:
-    """The paragraphs ``start`` .. ``stop - 1`` judged "foreign" if none is coherent with the host, else []."""
+    """The paragraphs ``start`` .. ``stop - 1`` judged "weak" (weakly foreign) if none is coherent with the host, else []."""
     run = []
     for i in range(start, stop):
         grams = content_bigrams(paragraphs[i])
         score = coherence(grams, host)
         if weight(grams) >= limits.min_weight and score >= limits.opened:
             return []
-        run.append(Judged(i, round(score, 3), None, "foreign"))
+        run.append(Judged(i, round(score, 3), None, "weak"))
     return run
+
+
+def _hangs_together(before: str, limits: Thresholds) -> bool:
+    """Whether the host's own paragraphs are coherent with each other (their median above ``opened``).
+
+    Only then does a paragraph that shares little with the host say it is
+    foreign. A page of news briefs, a list of answers or a listicle has
+    paragraphs that share little with each other: there, weak coherence is
+    no evidence, and the page's later paragraphs are its own.
+
+    >>> _hangs_together("南极科考队抵达中山站，队员将观测冰川。\\n\\n约旦宣布以观察员身份参加会议。\\n\\n尼日尔警方破获暗杀团伙。", Thresholds())
+    False
+    """
+    own = [p for p in regex.split(r"\n\s*\n|\n", before[-limits.window :]) if p.strip()]
+    grams = [content_bigrams(p) for p in own]
+    scores = []
+    for i, g in enumerate(grams):
+        if weight(g) < limits.min_weight:
+            continue
+        rest: set[str] = set()
+        for j, other in enumerate(grams):
+            if j != i:
+                rest.update(other)
+        scores.append(coherence(g, rest))
+    if len(scores) < 2:
+        return False
+    scores.sort()
+    return scores[len(scores) // 2] >= limits.opened
 
 
 def _round(value: float | None) -> float | None:

@@ -935,7 +935,8 @@ def block_removal(
     the marker, :func:`pipeline.coherence.foreign_extent` decides paragraph by
     paragraph; the audit records its evidence. With ``split``, a block that
     holds prose (another article, not only a list of links) is also left in
-    ``doc.meta["split_blocks"]``, and the runner makes it a document ``ID#2``.
+    ``doc.meta["split_blocks"]``, and the runner makes it a document ``ID#2``;
+    so is a block that rests in part on weak evidence, whatever ``split`` says.
     ``units`` are :func:`pipeline.coherence.units` of the text, when the caller has them.
     """
     assert rule.block is not None
@@ -967,7 +968,11 @@ def block_removal(
         decide(doc, stage, rule.id, "paragraphs_removed", count=extent.paragraphs)
         if extent.end < len(spans):  # the document's own text goes on after the block
             decide(doc, stage, rule.id, "text_kept_after_block")
-        if (split or rule.block.split) and any(j.verdict == "foreign" for j in extent.judged):
+        # Split out what is another article's prose when asked to, and always when part of
+        # the block rests on weak evidence (a run of weakly coherent paragraphs): then a
+        # wrong decision loses nothing.
+        weak = any(j.verdict == "weak" for j in extent.judged)
+        if (split or rule.block.split or weak) and any(j.verdict in ("foreign", "weak") for j in extent.judged):
             start = marker.start() if rule.block.headline else marker.end()
             doc.meta.setdefault("split_blocks", []).append(text[start:end].strip())
             decide(doc, stage, rule.id, "split_out")
