@@ -168,10 +168,11 @@ def repeated_lines(
     return _keep_lone_short_repeats(lines, _keep_headings(lines, found, copied), copied)
 
 
-#: A repeat that stands alone (neither neighbour repeats too) goes only when it is a prose
-#: paragraph at least this long (key characters); a near-identical one at least LONE_NEAR_MIN_CHARS.
+#: A repeat that stands alone (neither neighbour repeats too) goes only when it is an exact
+#: copy of a prose paragraph at least this long (key characters). A near-identical one that
+#: stands alone always stays: in a manual two descriptions of 150 characters differ in the one
+#: word that matters (…值的尾部 / …值的头部).
 LONE_MIN_CHARS = 60
-LONE_NEAR_MIN_CHARS = 150
 
 
 def _keep_lone_short_repeats(lines: list[Line], found: dict[int, str], copied: dict[int, int]) -> dict[int, str]:
@@ -185,7 +186,8 @@ def _keep_lone_short_repeats(lines: list[Line], found: dict[int, str], copied: d
     the one word that matters (``…之前则为真。`` / ``…之后则为真。``). Such a line stays;
     one whose neighbour repeats too is part of a repeated block and goes, so does
     one right after the line it repeats (the page printed it twice), and so do
-    copies of the title.
+    copies of the title. Alone, only an exact copy of a long prose paragraph
+    goes; a near-identical one stays whatever its length.
 
     >>> lines = split_lines("-a 文件\\n如果 file 存在则为真。\\n-e 文件\\n如果 file 存在则为真。")
     >>> repeated_lines(lines, None, 4, 30, 0.9)
@@ -199,8 +201,7 @@ def _keep_lone_short_repeats(lines: list[Line], found: dict[int, str], copied: d
         if rule == "repeated_title" or i - 1 in found or i + 1 in found or copied.get(i) == i - 1:
             continue
         key = line_key(lines[i].text)
-        least = LONE_NEAR_MIN_CHARS if rule == "near_duplicate_line" else LONE_MIN_CHARS
-        if len(key) < least or not is_prose_line(lines[i].text, key):
+        if rule == "near_duplicate_line" or len(key) < LONE_MIN_CHARS or not is_prose_line(lines[i].text, key):
             kept.add(i)
     return {i: rule for i, rule in found.items() if i not in kept}
 

@@ -60,7 +60,7 @@ from typing import Any, ClassVar, Literal
 import regex
 
 from . import coherence
-from .document import Document, Edit
+from .document import Document, Edit, apply_spans
 from .lines import LineIndex
 from .tomlfile import read_toml
 
@@ -842,6 +842,9 @@ def apply_rule(
             if rule.action == "extract_meta":
                 _extract_meta(doc, matches)
             spans = removal_spans(doc.text, bounded(rule, doc, matches, stage), rule.action)
+            if spans and takes_the_last_text(doc.text, spans):
+                decide(doc, stage, rule.id, "kept_last_text", match=matches[0].group()[:60])
+                return outcome
         if not doc.replace(spans, stage, rule.id):
             return outcome
         outcome = "changed"
@@ -919,6 +922,27 @@ def long_match_goes(rule: Rule, doc: Document, start: int, end: int, stage: str)
     doc.warn(stage, f"rule {rule.id} would remove {end - start} characters over several paragraphs that "
                     f"belong to the document (coherence {score:.2f}, no junk feature): kept")
     return False
+
+
+#: A line that is real text: a sentence (it ends like one) or ten hanzi or more.
+_TEXT_LINE = regex.compile(r"^[^\n]*(?:\p{Han}[^\n]*[。！？!?…”」]\h*|(?:\p{Han}[^\n]*){10})$", regex.MULTILINE)
+
+
+def takes_the_last_text(text: str, spans: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether removing ``spans`` would leave a document with no real text line when it had one.
+
+    Emptying a document is the quality stage's decision, on agreeing evidence:
+    a photo item whose caption is all it has keeps its caption.
+
+    >>> takes_the_last_text("图片：\\n江泽民在茶话会上发表重要讲话。（新华社记者王新庆摄）", [(3, 30, "")])
+    True
+    >>> takes_the_last_text("正文。\\n分享到：微信 微博", [(3, 13, "")])
+    False
+    """
+    if not _TEXT_LINE.search(text):
+        return False
+    new_text, _ = apply_spans(text, spans, "rules")
+    return not _TEXT_LINE.search(new_text)
 
 
 def block_removal(
