@@ -418,6 +418,18 @@ def is_headline(line: str) -> bool:
     return len(_HAN.findall(text)) >= 0.8 * len(regex.sub(r"[\s\p{P}\p{S}]", "", text))
 
 
+class _Contains:
+    """A text seen as the set of its substrings (for :func:`coherence` against a few bigrams)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and item in self.text
+
+
 def appended_extent(
     paragraphs: Sequence[str],
     first: int,
@@ -448,9 +460,16 @@ def appended_extent(
         return nothing  # cheap checks first: an article is two paragraphs of sentences or more
     if not is_headline(paragraphs[first]):
         return nothing
-    host = content_bigrams(before[-limits.window :])
+    window = before[-limits.window :]
     headline = content_bigrams(paragraphs[first])
-    if weight(host) < limits.article_host or coherence(headline, host) >= limits.first:
+    # Most headlines after some text are the page's own inner headings, sharing words with
+    # it: test the few bigrams of the headline against the text itself before building the
+    # host's bigrams (the same share as coherence(headline, host)).
+    lowered = window.lower()
+    if coherence(headline, _Contains(lowered)) >= limits.first:
+        return nothing
+    host = content_bigrams(window)
+    if weight(host) < limits.article_host:
         return nothing
     body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True, limits=limits)
     prose = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]

@@ -834,8 +834,8 @@ def apply_rule(
         if rule.action == "drop_block":
             # the first marker that opens a block; a headline that opens none removes nothing
             assert rule.block is not None
-            if rule.block.headline:
-                matches = [m for m in matches if coherence.is_headline(m.group())]
+            if rule.block.headline:  # a headline after some text: the document's own title is not one
+                matches = [m for m in matches if coherence.is_headline(m.group()) and doc.text[: m.start()].strip()]
             paragraphs = coherence.units(doc.text) if matches else []
             spans = next(filter(None, (block_removal(rule, doc, m, stage, split, paragraphs) for m in matches)), [])
         else:
