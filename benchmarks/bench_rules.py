@@ -91,6 +91,30 @@ def report(name: str, texts: Sequence[str], rules_stage: Rules) -> None:
     print(f"  removals: {sum(edits.values())} ({top}); documents dropped: {dropped}")
 
 
+#: Pages built to make a rule's cost grow with their size: one flattened line with a
+#: continuation marker every 200 characters, thousands of markers on their own paragraphs,
+#: thousands of headline-shaped lines (second-article candidates).
+PATHOLOGICAL = {
+    "one flattened line, markers every 200 chars": lambda n: ("川渝两地合作推进，" * 5 + "（上接1版）" + "abc def " * 20) * n,
+    "a marker paragraph after every paragraph": lambda n: "正文第一段。\n\n" + "（上接1版）会议还表决通过了人事任免事项。\n\n" * (n // 3),
+    "a headline after every paragraph": lambda n: "正文第一段，讲述了很多事情。\n\n" + "南极科考队抵达中山站\n\n我国科考队抵达。\n\n" * (n // 3),
+}
+
+
+def scaling(stage: Rules, n: int) -> None:
+    """Seconds for a page of size n and of size 4n: a ratio near 4 is linear, near 16 quadratic."""
+    print("\ncost against page size (rules stage, one document; ratio 4 = linear):")
+    for name, build in PATHOLOGICAL.items():
+        seconds = []
+        for k in (1, 4):
+            text = build(n * k)
+            t0 = time.perf_counter()
+            stage.apply(Document("page", text))
+            seconds.append(time.perf_counter() - t0)
+        print(f"  {name:<46} {len(build(n)):>9,} chars {seconds[0]:6.2f} s, x4 {seconds[1]:6.2f} s: "
+              f"ratio {seconds[1] / max(seconds[0], 1e-9):.1f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="~300 KB instead of the whole sample")
@@ -105,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clean = clean_docs(max_bytes)
     report("clean news", clean, stage)
     report("dirty (1 in 10 a seed page with site chrome)", dirty_docs(clean), stage)
+    scaling(stage, 500 if args.quick else 8000)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak RSS: {peak_kb / 1024:.0f} MB")
     return 0

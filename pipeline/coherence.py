@@ -46,12 +46,11 @@ import functools
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
 from . import charmodel, features
 
-#: Runs of hanzi, and Latin/digit tokens: the units bigrams are taken from.
-_RUNS = regex.compile(r"\p{Han}+|[A-Za-z0-9][A-Za-z0-9_.\-/]*")
 #: A bigram weighs the rarity of its two characters beyond this many nats: two
 #: characters among the few hundred most common (function words, 发展, 工作)
 #: weigh nothing. Chosen by measurement (docs/rules.md): it separates a news
@@ -62,52 +61,85 @@ _RARITY_FLOOR = 13.0
 _TOKEN_WEIGHT = 10.0
 
 
+#: Code points the hanzi bigrams are taken from (the blocks of \\p{Han}).
+_HAN_RANGES = ((0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3400, 0x4DBF),
+               (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_TABLE_SIZE = 0x40000
+#: Latin and digit tokens (names, commands, figures): one heavy item each.
+_TOKENS = regex.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
+
+
 @functools.cache
-def _rarities() -> tuple[dict[str, float], float]:
-    """Each hanzi's rarity (negative log-frequency), and the rarity of a hanzi the model never saw."""
+def _rarities() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: the rarity of a hanzi (negative log-frequency; NaN: not a hanzi), as one table.
+
+    numpy does the per-character work: a page is a few array operations, not a Python loop.
+    """
     model = charmodel.model()
-    return {ch: -lp for ch, lp in model.logprobs.items()}, -model.floor
+    rarity = np.full(_TABLE_SIZE, np.nan, dtype=np.float64)
+    for low, high in _HAN_RANGES:
+        rarity[low : high + 1] = -model.floor
+    for ch, lp in model.logprobs.items():
+        if len(ch) == 1 and ord(ch) < _TABLE_SIZE and not np.isnan(rarity[ord(ch)]):
+            rarity[ord(ch)] = -lp
+    return rarity, np.isnan(rarity)
 
 
-def content_bigrams(text: str) -> dict[str, float]:
+def content_bigrams(text: str) -> dict[int | str, float]:
     """The topic-bearing bigrams of ``text`` with their weights (each distinct bigram once).
 
-    >>> sorted(content_bigrams("我们的一个"))  # only common characters: nothing left
+    A hanzi bigram is keyed by one integer (both code points, see :func:`readable`), a Latin or
+    digit token by its lower-case text.
+
+    >>> sorted(readable(content_bigrams("我们的一个")))  # only common characters: nothing left
     []
-    >>> sorted(content_bigrams("渝北区 GCC 4.2"))
+    >>> sorted(readable(content_bigrams("渝北区 GCC 4.2")))
     ['4.2', 'gcc', '北区', '渝北']
     """
-    out: dict[str, float] = {}
-    table, unseen = _rarities()
-    rarity = table.get
-    for run in _RUNS.findall(text):
-        if run.isascii():
-            out[run.lower()] = _TOKEN_WEIGHT
-            continue
-        rarities = [rarity(ch, unseen) for ch in run]
-        for i in range(len(run) - 1):
-            weight = rarities[i] + rarities[i + 1] - _RARITY_FLOOR
-            if weight > 0:
-                out[run[i : i + 2]] = weight
+    out: dict[int | str, float] = {}
+    if len(text) >= 2:
+        rarity, not_han = _rarities()
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        points = np.where(points < _TABLE_SIZE, points, 0)  # beyond the table: not a hanzi (0 is not one)
+        r = rarity[points]
+        weights = r[:-1] + r[1:] - _RARITY_FLOOR  # NaN where either side is not a hanzi
+        keep = np.flatnonzero(weights > 0)
+        if keep.size:
+            keys = (points[keep].astype(np.int64) << 21) | points[keep + 1].astype(np.int64)
+            out = dict(zip(keys.tolist(), weights[keep].tolist()))
+    for token in _TOKENS.findall(text):
+        out[token.lower()] = _TOKEN_WEIGHT
     return out
 
 
-def weight(bigrams: Mapping[str, float]) -> float:
+def readable(bigrams: Mapping[int | str, float]) -> dict[str, float]:
+    """The bigrams with their keys as text (``渝北`` rather than an integer), for people and tests."""
+    return {(chr(k >> 21) + chr(k & 0x1FFFFF)) if isinstance(k, int) else k: w for k, w in bigrams.items()}
+
+
+def weight(bigrams: Mapping[int | str, float]) -> float:
     """How much topic evidence a text carries: the total weight of its bigrams."""
     return sum(bigrams.values())
 
 
-def coherence(part: Mapping[str, float], reference: Container[str]) -> float:
+def coherence(part: Mapping[int | str, float], reference: Container[int | str]) -> float:
     """Weighted share of ``part``'s bigrams found in ``reference`` (0 when ``part`` has none).
 
     >>> coherence({"渝北": 2.0, "鲁能": 2.0}, {"渝北"})
     0.5
+    >>> host = content_bigrams("重庆渝北区")
+    >>> coherence(content_bigrams("渝北区与广安"), host) > 0.3
+    True
     """
     total = weight(part)
     return sum(w for k, w in part.items() if k in reference) / total if total else 0.0
 
 
 # -- paragraphs as units --------------------------------------------------------------------
+
+#: Paragraphs longer than this are never judged part of a block (a page flattened into one
+#: line: removing it on the evidence of a marker would take everything).
+MAX_UNIT_CHARS = 5000
 
 _BLANK_LINE = regex.compile(r"\n[^\S\n]*\n")
 _SENTENCE_END = "。！？!?…；;”」』）)\"'"
@@ -254,6 +286,7 @@ def foreign_extent(
     max_paragraphs: int = 40,
     same_article: bool = False,
     until: int | None = None,
+    open_end: bool = False,
     limits: Thresholds = Thresholds(),
 ) -> Extent:
     """Where a block that a marker opens at paragraph ``first`` ends.
@@ -276,7 +309,9 @@ def foreign_extent(
     page's trailing continued articles). This needs a host whose own
     paragraphs hang together (:func:`_hangs_together`): on a page of news
     briefs, a paragraph that shares little with the rest is just another
-    brief. The evidence for such a run is weaker than for the walk, so its
+    brief. With ``open_end`` the document goes on past ``paragraphs`` (the
+    caller passed only the part a block may span), so no run to the end is
+    taken. The evidence for such a run is weaker than for the walk, so its
     paragraphs are judged ``"weak"``, and a block holding them is kept as a
     document of its own rather than deleted (:func:`pipeline.rules.block_removal`).
 
@@ -291,7 +326,7 @@ def foreign_extent(
     if weight(host) < limits.min_host:  # too little before the marker: judge against everything else
         rest = [p for i, p in enumerate(paragraphs) if i != first]
         host = content_bigrams(before + "\n" + "\n".join(rest))
-    block: dict[str, float] = {}
+    block: dict[int | str, float] = {}
     judged: list[Judged] = []
     end = first
     stop = min(len(paragraphs), first + max_paragraphs)
@@ -300,6 +335,9 @@ def foreign_extent(
         if not text.strip():
             judged.append(Judged(i, 0.0, None, "short"))
             continue
+        if len(text) > MAX_UNIT_CHARS:  # a flattened page or a wall of text: never a block on this evidence
+            judged.append(Judged(i, 0.0, None, "host"))
+            break
         if lists and is_list_item(text):
             judged.append(Judged(i, 0.0, None, "list"))
             end = i + 1
@@ -338,7 +376,9 @@ def foreign_extent(
             foreign = (with_host < limits.first and with_block > with_host) or (
                 with_host < limits.next and with_block >= with_host + limits.margin
             )
-        if not foreign and end > first and with_host < limits.opened and weight(host) >= limits.run_host:
+        if not foreign and end > first and with_host < limits.opened and weight(host) >= limits.run_host and not (
+            open_end and until is None
+        ):
             stop_at = len(paragraphs) if until is None else until
             tail = _weakly_coherent_run(paragraphs, i, stop_at, host, limits) if _hangs_together(before, limits) else []
             if tail:
@@ -435,7 +475,9 @@ def appended_extent(
     first: int,
     before: str,
     *,
+    before_chars: int | None = None,
     max_paragraphs: int = 40,
+    to_the_end: bool = True,
     limits: Thresholds = Thresholds(),
 ) -> Extent:
     """Whether the headline ``paragraphs[first]`` opens a second article glued into the page, and where it ends.
@@ -466,24 +508,25 @@ def appended_extent(
     # it: test the few bigrams of the headline against the text itself before building the
     # host's bigrams (the same share as coherence(headline, host)).
     lowered = window.lower()
-    if coherence(headline, _Contains(lowered)) >= limits.first:
+    if coherence(readable(headline), _Contains(lowered)) >= limits.first:
         return nothing
     host = content_bigrams(window)
     if weight(host) < limits.article_host:
         return nothing
-    body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True, limits=limits)
+    body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True,
+                          open_end=not to_the_end, limits=limits)
     prose = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]
     if len(prose) < 2 or not all(p.rstrip()[-1:] in _SENTENCE_END for p in prose):
         return nothing  # an article is paragraphs of sentences, not one line or a list or code
     stopper = next((j for j in body.judged if j.unit >= body.end and j.verdict == "host"), None)
-    if body.end < len(paragraphs) and (stopper is None or stopper.host < limits.opened):
+    if (body.end < len(paragraphs) or not to_the_end) and (stopper is None or stopper.host < limits.opened):
         # The page's own text must clearly come back after the article (or the article
         # runs to the end): a weak stop says the two parts are not told apart.
         return nothing
     article = content_bigrams("\n".join(prose))
     if weight(article) < limits.min_host or coherence(article, host) >= limits.article:
         return nothing
-    if sum(map(len, prose)) > limits.shorter * len(before.strip()):
+    if sum(map(len, prose)) > limits.shorter * (len(before.strip()) if before_chars is None else before_chars):
         # The page's own article is the main text: unless the text after the headline is
         # clearly the shorter, the text *before* may be the stray one (a page that opens
         # with another story), and which is which cannot be told. Keep both.

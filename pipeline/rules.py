@@ -48,6 +48,7 @@ twice changes nothing the second time.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import fnmatch
 import functools
 import re
@@ -688,6 +689,10 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+_NONSPACE = regex.compile(r"\S")
+_NONSPACE_BEFORE = regex.compile(r"(?r)\S")  # searched backwards from the match
+
+
 def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) -> list[tuple[int, int, str]]:
     r"""The removals one rule makes for its matches, as non-overlapping spans.
 
@@ -711,7 +716,7 @@ def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) ->
             whole.update(range(first, last + 1))
         elif action == "drop_paragraph":
             whole.update(_paragraph(g, first, last))
-        elif not text[g.start(first) : start].strip() and not text[end : g.end(last)].strip():
+        elif _NONSPACE.search(text, g.start(first), start) is None and _NONSPACE.search(text, end, g.end(last)) is None:
             whole.update(range(first, last + 1))
         else:
             partial.append(_widen(text, g, start, end))
@@ -726,11 +731,12 @@ def removal_spans(text: str, matches: Iterable[tuple[int, int]], action: str) ->
 def _widen(text: str, g: LineIndex, start: int, end: int) -> tuple[int, int]:
     """Take the blanks a removal would otherwise strand at a line edge or double up."""
     line_start, line_end = g.start(g.line_at(start)), g.end(g.line_at(max(end - 1, start)))
-    if not text[end:line_end].strip():  # reaches the end of its line
+    # (searched, not sliced: on a page flattened into one line a slice would cost the line)
+    if _NONSPACE.search(text, end, line_end) is None:  # reaches the end of its line
         end = line_end
         while start > line_start and _is_hspace(text[start - 1]):
             start -= 1
-    elif not text[line_start:start].strip():  # starts its line
+    elif _NONSPACE_BEFORE.search(text, line_start, start) is None:  # starts its line
         start = line_start
         while end < line_end and _is_hspace(text[end]):
             end += 1
@@ -760,11 +766,16 @@ def junctions(edits: Sequence[Edit]) -> list[int]:
     [0, 0]
     """
     points: list[int] = []
+    highest = -1
     for edit in edits:
         joined = edit.start + len(edit.after)
         delta = len(edit.after) - len(edit.before)
-        points = [p if p <= edit.start else max(joined, p + delta) for p in points]
+        if highest > edit.start:  # an earlier point lies after this edit: shift it (one replace()'s
+            # edits come in text order, so this is the rare case and the log stays linear)
+            points = [p if p <= edit.start else max(joined, p + delta) for p in points]
+            highest = max(points, default=-1)
         points.append(joined)
+        highest = max(highest, joined)
     return points
 
 
@@ -835,9 +846,20 @@ def apply_rule(
             # the first marker that opens a block; a headline that opens none removes nothing
             assert rule.block is not None
             if rule.block.headline:  # a headline after some text: the document's own title is not one
-                matches = [m for m in matches if coherence.is_headline(m.group()) and doc.text[: m.start()].strip()]
+                content_start = len(doc.text) - len(doc.text.lstrip())
+                matches = [m for m in matches if m.start() > content_start and coherence.is_headline(m.group())]
+            # Every marker in one round, each on the text as it stands, the blocks chosen
+            # before it left out of its host window: a page of many markers costs one pass.
             paragraphs = coherence.units(doc.text) if matches else []
-            spans = next(filter(None, (block_removal(rule, doc, m, stage, split, paragraphs) for m in matches)), [])
+            ends = [e for _, e in paragraphs]
+            chosen: list[tuple[int, int]] = []
+            for match in matches:
+                if chosen and match.start() < chosen[-1][1]:
+                    continue  # inside the block a marker before it opened
+                found = block_removal(rule, doc, match, stage, split, paragraphs, chosen, ends)
+                if found:
+                    chosen.append(found)
+            spans = removal_spans(doc.text, chosen, "delete_span") if chosen else []
         else:
             if rule.action == "extract_meta":
                 _extract_meta(doc, matches)
@@ -924,8 +946,24 @@ def long_match_goes(rule: Rule, doc: Document, start: int, end: int, stage: str)
     return False
 
 
-#: A line that is real text: a sentence (it ends like one) or ten hanzi or more.
-_TEXT_LINE = regex.compile(r"^[^\n]*(?:\p{Han}[^\n]*[。！？!?…”」]\h*|(?:\p{Han}[^\n]*){10})$", regex.MULTILINE)
+_HANZI = regex.compile(r"\p{Han}")
+_SENTENCE_CLOSE = "。！？!?…”」"
+
+
+def _has_text_line(text: str) -> bool:
+    """A line that is real text: a sentence with a hanzi in it, or ten hanzi or more (linear time).
+
+    >>> _has_text_line("图片："), _has_text_line("正文。"), _has_text_line("x" * 9 + "\\n" + "中" * 10)
+    (False, True, True)
+    """
+    for line in text.split("\n"):
+        line = line.rstrip()
+        if not line:
+            continue
+        hanzi = len(_HANZI.findall(line))
+        if hanzi >= 10 or (hanzi and line[-1] in _SENTENCE_CLOSE):
+            return True
+    return False
 
 
 def takes_the_last_text(text: str, spans: Sequence[tuple[int, int, str]]) -> bool:
@@ -939,10 +977,10 @@ def takes_the_last_text(text: str, spans: Sequence[tuple[int, int, str]]) -> boo
     >>> takes_the_last_text("正文。\\n分享到：微信 微博", [(3, 13, "")])
     False
     """
-    if not _TEXT_LINE.search(text):
+    if not _has_text_line(text):
         return False
     new_text, _ = apply_spans(text, spans, "rules")
-    return not _TEXT_LINE.search(new_text)
+    return not _has_text_line(new_text)
 
 
 def block_removal(
@@ -952,8 +990,10 @@ def block_removal(
     stage: str,
     split: bool = False,
     units: list[tuple[int, int]] | None = None,
-) -> list[tuple[int, int, str]]:
-    """The span a ``drop_block`` rule removes for one marker: the marker and the foreign block it opens.
+    chosen: Sequence[tuple[int, int]] = (),
+    ends: Sequence[int] | None = None,
+) -> tuple[int, int] | None:
+    """The range a ``drop_block`` rule removes for one marker: the marker and the foreign block it opens.
 
     The paragraph holding the marker keeps the text before the marker. After
     the marker, :func:`pipeline.coherence.foreign_extent` decides paragraph by
@@ -961,29 +1001,45 @@ def block_removal(
     holds prose (another article, not only a list of links) is also left in
     ``doc.meta["split_blocks"]``, and the runner makes it a document ``ID#2``;
     so is a block that rests in part on weak evidence, whatever ``split`` says.
-    ``units`` are :func:`pipeline.coherence.units` of the text, when the caller has them.
+    ``units`` are :func:`pipeline.coherence.units` of the text, when the caller has them;
+    ``chosen`` the ranges earlier markers of this round will remove (left out of the host),
+    ``ends`` the units' end offsets.
+    None: a headline that opens no second article.
     """
     assert rule.block is not None
     text = doc.text
     spans = coherence.units(text) if units is None else units
-    ends = [e for _, e in spans]
+    if ends is None:
+        ends = [e for _, e in spans]
     first = min(bisect.bisect_right(ends, marker.start()), len(spans) - 1)
-    paragraphs = [text[s:e] for s, e in spans]
-    before = text[: marker.start()]
+    # Only the text near the marker is read (the host window before it, the paragraphs a
+    # block may span after it), so a page with thousands of markers costs linear time.
+    before = _window_before(text, marker.start(), chosen, 2 * coherence.Thresholds().window)
+    following = None if rule.block.headline else rule.pattern.search(text, marker.end())
+    until = min(bisect.bisect_right(ends, following.start()), len(spans)) if following else None
+    # (at least the marker's own paragraph, when the next marker stands in it too)
+    last = max(first + 1, min(len(spans), first + rule.block.max_paragraphs + 1, until if until is not None else len(spans)))
+    cap = coherence.MAX_UNIT_CHARS + 1  # a longer paragraph is never judged: a copy of its start says so
+    paragraphs = [text[s : min(e, s + cap)] for s, e in spans[first:last]]
+    local_until = None if until is None else until - first
     if rule.block.headline:
-        paragraphs[first] = text[marker.start() : spans[first][1]]
-        extent = coherence.appended_extent(paragraphs, first, before, max_paragraphs=rule.block.max_paragraphs)
-        if extent.end == extent.first:  # the common case: a heading of the page's own text
-            return []
-    else:
-        paragraphs[first] = text[marker.end() : spans[first][1]]
-        hint = rule.block.same_article_if
-        following = rule.pattern.search(text, marker.end())
-        until = min(bisect.bisect_right(ends, following.start()), len(spans)) if following else None
-        extent = coherence.foreign_extent(
-            paragraphs, first, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
-            same_article=bool(hint and hint.search(before)), until=until,
+        paragraphs[0] = text[marker.start() : min(spans[first][1], marker.start() + cap)]
+        extent = coherence.appended_extent(
+            paragraphs, 0, before, before_chars=len(text[: marker.start()].strip()),
+            max_paragraphs=rule.block.max_paragraphs, to_the_end=last == len(spans),
         )
+        if extent.end == extent.first:  # the common case: a heading of the page's own text
+            return None
+    else:
+        paragraphs[0] = text[marker.end() : min(spans[first][1], marker.end() + cap)]
+        hint = rule.block.same_article_if
+        extent = coherence.foreign_extent(
+            paragraphs, 0, before, lists=rule.block.lists, max_paragraphs=rule.block.max_paragraphs,
+            same_article=bool(hint and hint.search(before)),
+            until=local_until, open_end=last < len(spans) and until is None,
+        )
+    extent = coherence.Extent(first + extent.first, first + extent.end,
+                              tuple(dataclasses.replace(j, unit=first + j.unit) for j in extent.judged))
     end = spans[extent.end - 1][1] if extent.end > extent.first else marker.end()
     decision = "marker_only" if extent.end == extent.first else "block"
     decide(doc, stage, rule.id, decision, marker=marker.group(), paragraphs=extent.paragraphs,
@@ -1000,7 +1056,26 @@ def block_removal(
             start = marker.start() if rule.block.headline else marker.end()
             doc.meta.setdefault("split_blocks", []).append(text[start:end].strip())
             decide(doc, stage, rule.id, "split_out")
-    return removal_spans(text, [(marker.start(), end)], "delete_span")
+    return marker.start(), end
+
+
+def _window_before(text: str, pos: int, chosen: Sequence[tuple[int, int]], size: int) -> str:
+    """Up to ``size`` characters of ``text`` before ``pos``, without the ranges in ``chosen``.
+
+    >>> _window_before("甲乙丙丁戊己", 5, [(1, 3)], 10)
+    '甲丁戊'
+    """
+    start = max(0, pos - size)
+    pieces, at = [], start
+    # chosen is in text order (ends increasing): skip, by bisection, the ranges before the window
+    first = bisect.bisect_right(chosen, start, key=lambda r: r[1])
+    for s, e in chosen[first:]:
+        if e <= at or s >= pos:
+            continue
+        pieces.append(text[at:max(at, s)])
+        at = max(at, e)
+    pieces.append(text[at:pos])
+    return "".join(pieces)
 
 
 def _extract_meta(doc: Document, matches: Iterable[regex.Match[str]]) -> None:

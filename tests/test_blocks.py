@@ -239,3 +239,12 @@ def test_a_rule_never_takes_a_documents_last_text() -> None:
     assert doc.meta["decisions"]["rules/credits.photo_caption:kept_last_text"] == 1
     with_more = "正文说了很多事情，大家都很关心这件事。\n" + text
     assert "王新庆" not in _STAGE.apply(Document("p", with_more)).text
+
+
+def test_two_markers_in_one_paragraph_do_not_break_the_stage() -> None:
+    """Found by tests/test_rules.py's property test: the next marker in the marker's own paragraph."""
+    text = "\n\n".join([HOST_TITLE, *HOST[:3], "（上接1版）" + OTHER[0] + "（上接2版）" + OTHER[1], *HOST[3:]])
+    doc = _STAGE.apply(Document("p", text))
+    assert replay(text, doc.edits) == doc.text
+    assert_host_whole(doc.text)
+
