@@ -57,8 +57,11 @@ from . import charmodel, features
 #: paragraph's own article from another article better than plain or
 #: unweighted bigrams (ROC AUC 0.938 against 0.922 on People's Daily).
 _RARITY_FLOOR = 13.0
-#: Weight of a Latin or digit token (a name, a command, a number).
+#: Weight of a Latin or digit token (a name, a command, a version).
 _TOKEN_WEIGHT = 10.0
+#: A bare number (a date, a count: 2017, 09) is in every kind of text: little topic evidence.
+_NUMBER_WEIGHT = 2.0
+_NUMBER = regex.compile(r"[0-9][0-9.\-/]*")
 
 
 #: Code points the hanzi bigrams are taken from (the blocks of \\p{Han}).
@@ -85,6 +88,18 @@ def _rarities() -> tuple[np.ndarray, np.ndarray]:
     return rarity, np.isnan(rarity)
 
 
+#: The words of a news item's furniture (datelines, bylines, source lines: 据新华社北京１月１日电
+#: （记者…）, 本报讯, ——本报记者…报道): every article of every paper has them, so they say
+#: nothing about its topic, and a foreign article's lead would share them with the host's.
+FORMULA_WORDS = ("新华社", "中新社", "新华网", "人民网", "央视网", "中新网", "记者", "通讯员", "本报讯",
+                 "报道", "日报", "晚报", "日电", "编辑", "责任编辑", "来源", "摄影", "特约", "特派", "实习")
+
+
+@functools.cache
+def _formula_keys() -> frozenset[int]:
+    return frozenset((ord(w[i]) << 21) | ord(w[i + 1]) for w in FORMULA_WORDS for i in range(len(w) - 1))
+
+
 def content_bigrams(text: str) -> dict[int | str, float]:
     """The topic-bearing bigrams of ``text`` with their weights (each distinct bigram once).
 
@@ -95,6 +110,8 @@ def content_bigrams(text: str) -> dict[int | str, float]:
     []
     >>> sorted(readable(content_bigrams("渝北区 GCC 4.2")))
     ['4.2', 'gcc', '北区', '渝北']
+    >>> sorted(readable(content_bigrams("新华社记者")))  # news furniture (FORMULA_WORDS): no topic
+    ['社记']
     """
     out: dict[int | str, float] = {}
     if len(text) >= 2:
@@ -107,8 +124,10 @@ def content_bigrams(text: str) -> dict[int | str, float]:
         if keep.size:
             keys = (points[keep].astype(np.int64) << 21) | points[keep + 1].astype(np.int64)
             out = dict(zip(keys.tolist(), weights[keep].tolist()))
+            for key in _formula_keys().intersection(out):
+                del out[key]
     for token in _TOKENS.findall(text):
-        out[token.lower()] = _TOKEN_WEIGHT
+        out[token.lower()] = _NUMBER_WEIGHT if _NUMBER.fullmatch(token) else _TOKEN_WEIGHT
     return out
 
 
@@ -271,6 +290,9 @@ class Extent:
     first: int
     end: int
     judged: tuple[Judged, ...]
+    #: The block is the text *before* ``first`` (a page that opens with another, shorter
+    #: article), not ``first`` .. ``end - 1``: see :func:`appended_extent`.
+    before: bool = False
 
     @property
     def paragraphs(self) -> int:
@@ -361,7 +383,7 @@ def foreign_extent(
         grams = content_bigrams(text)
         with_host = coherence(grams, host)
         with_block = coherence(grams, block) if block else None
-        if weight(grams) < limits.min_weight:
+        if weight(grams) < limits.min_weight or not block and _is_credit_line(text):
             # Too short to judge alone; it goes with the block only when a foreign
             # paragraph follows, or when it clearly shares the block's topic rather
             # than the host's.
@@ -371,7 +393,10 @@ def foreign_extent(
                 end = i + 1
             continue
         if with_block is None:  # no foreign prose in the block yet: the host coherence alone decides
-            foreign = with_host < (limits.opened if i == first and not same_article else limits.first)
+            # The paragraph the marker opens, or the first one after lines too short to judge
+            # (a byline, a source line, a marker standing alone), is what the marker is about.
+            opens = i == first or all(j.verdict == "short" for j in judged)
+            foreign = with_host < (limits.opened if opens and not same_article else limits.first)
         else:  # later: it must also look more like the block than like the host
             foreign = (with_host < limits.first and with_block > with_host) or (
                 with_host < limits.next and with_block >= with_host + limits.margin
@@ -391,6 +416,16 @@ def foreign_extent(
         block.update(grams)
         end = i + 1
     return Extent(first, end, tuple(judged))
+
+
+def _is_credit_line(text: str) -> bool:
+    """A short line that ends no sentence, such as a byline or a source line: too little to start a block on.
+
+    >>> _is_credit_line("——南方日报记者冯玲桂报道"), _is_credit_line("会议审议了人事任免事项。")
+    (True, False)
+    """
+    line = text.strip()
+    return "\n" not in line and len(line) <= _CREDIT_LINE_CHARS and line[-1:] not in _SENTENCE_END
 
 
 def _weakly_coherent_run(
@@ -443,6 +478,10 @@ _HAN = regex.compile(r"\p{Han}")
 _SECTION_NUMBER = regex.compile(r"^\s*(?:\d+(?:[.．]\d+)*[.．、]?\s|第[\d一二三四五六七八九十百]+[章节篇部分条]|[（(]?[一二三四五六七八九十]+[）)、]|[A-Z][.．、]\s)")
 
 
+#: Sentence-final particles of spoken Chinese: what a post ends with, never a headline.
+_MODAL_PARTICLES = frozenset("啊吧呢嘛呀哦啦呗咯喔噢哇耶")
+
+
 def is_headline(line: str) -> bool:
     """A line shaped like a news headline: 6–32 characters, mostly hanzi, no section number, no sentence end.
 
@@ -451,11 +490,18 @@ def is_headline(line: str) -> bool:
 
     >>> is_headline("南极科考队抵达中山站"), is_headline("1.4.3. 特殊按键"), is_headline("$ ls -l /etc")
     (True, False, False)
+    >>> is_headline("服务应该再提升一下．怎么也要符合五星的标准啊")
+    False
     """
     text = line.strip()
     if not 6 <= len(text) <= 32 or "\n" in text or text[-1] in _SENTENCE_END + "：:，,、" or _SECTION_NUMBER.match(text):
         return False
-    return len(_HAN.findall(text)) >= 0.8 * len(regex.sub(r"[\s\p{P}\p{S}]", "", text))
+    # A headline is one phrase: no sentence ends inside it, no modal particle closing it
+    # (``服务应该再提升一下．怎么也要符合五星的标准啊`` is a post, not a headline).
+    if any(mark in text for mark in "。！？．!?") or text[-1] in _MODAL_PARTICLES:
+        return False
+    # figures are part of headlines (去年生产原油１５８０万吨); Latin words are not
+    return len(_HAN.findall(text)) >= 0.8 * len(regex.sub(r"[\s\p{P}\p{S}\p{Nd}]", "", text))
 
 
 class _Contains:
@@ -470,6 +516,11 @@ class _Contains:
         return isinstance(item, str) and item in self.text
 
 
+#: Longest line without a sentence end that an unmarked article may hold besides its
+#: paragraphs: a byline, a source and date line (``——本报记者张三报道``).
+_CREDIT_LINE_CHARS = 40
+
+
 def appended_extent(
     paragraphs: Sequence[str],
     first: int,
@@ -478,6 +529,7 @@ def appended_extent(
     before_chars: int | None = None,
     max_paragraphs: int = 40,
     to_the_end: bool = True,
+    split: bool = False,
     limits: Thresholds = Thresholds(),
 ) -> Extent:
     """Whether the headline ``paragraphs[first]`` opens a second article glued into the page, and where it ends.
@@ -485,12 +537,25 @@ def appended_extent(
     No marker says so, and a page's own inner headings look the same, so the
     evidence asked for is stronger than after a marker: a line shaped like a
     news headline (:func:`is_headline`), at least two paragraphs of sentences
-    after it, enough host text before it (``article_host``), a headline that shares nothing with the host
-    (below ``first``), a first paragraph below ``first`` too, the article
-    as a whole below ``article`` against the host, and an article clearly shorter than
-    the page's text before it (``shorter``), that runs to the end of the page
-    or is followed by text clearly the page's own (``opened``). Otherwise the extent is
-    empty (``end == first``) and the headline stays with everything after it.
+    after it, a headline that shares nothing with the text before it (below
+    ``first``), a first paragraph below ``first`` too, the article as a whole
+    below ``article`` against the page's own text around it (the text before
+    the headline and the text after the article, together at least
+    ``article_host`` of evidence), and an article that runs to the end of the
+    page or is followed by text clearly the page's own (``opened``).
+    Otherwise the extent is empty (``end == first``) and the headline stays
+    with everything after it.
+
+    Which of the two articles is the page's own is a matter of length: the
+    article after the headline goes when it is at most ``shorter`` of the
+    page's own text. Longer, nothing goes unless the caller keeps what goes
+    as a document of its own (``split``): then a second article that runs to
+    the end and is longer than everything before it makes the text *before*
+    the headline the stray one (a page that opens with another, shorter story
+    or the continued end of one; ``Extent.before``), when that text is two
+    paragraphs of sentences or more and wholly in ``before``; and an article
+    between ``shorter`` and the length of the page's text is split off as it
+    is. Splitting loses no text, so only the document ids are at stake.
 
     >>> host = ["永川区大数据产业园今年引进企业四十家，园区负责人说，永川将继续扩大大数据产业规模。" * 4]
     >>> appended_extent(host + ["永川大数据产业园扩容", "永川区负责人表示，大数据产业园明年再扩建。"], 1, host[0]).paragraphs
@@ -511,24 +576,65 @@ def appended_extent(
     if coherence(readable(headline), _Contains(lowered)) >= limits.first:
         return nothing
     host = content_bigrams(window)
-    if weight(host) < limits.article_host:
+    if weight(host) < limits.min_host:
         return nothing
-    body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs, same_article=True,
+    body = foreign_extent(paragraphs, first + 1, before, max_paragraphs=max_paragraphs,
                           open_end=not to_the_end, limits=limits)
-    prose = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]
-    if len(prose) < 2 or not all(p.rstrip()[-1:] in _SENTENCE_END for p in prose):
-        return nothing  # an article is paragraphs of sentences, not one line or a list or code
+    foreign = [paragraphs[j.unit] for j in body.judged if j.verdict == "foreign" and j.unit < body.end]
+    prose = [p for p in foreign if p.rstrip()[-1:] in _SENTENCE_END]
+    if len(prose) < 2 or any(len(p) > _CREDIT_LINE_CHARS and p.rstrip()[-1:] not in "：:，,"
+                             for p in foreign if p not in prose):
+        # An article is paragraphs of sentences (a byline or a source line may stand
+        # among them), not one line, a list or code.
+        return nothing
     stopper = next((j for j in body.judged if j.unit >= body.end and j.verdict == "host"), None)
-    if (body.end < len(paragraphs) or not to_the_end) and (stopper is None or stopper.host < limits.opened):
+    runs_to_end = body.end == len(paragraphs) and to_the_end
+    if not runs_to_end and (stopper is None or stopper.host < limits.opened):
         # The page's own text must clearly come back after the article (or the article
         # runs to the end): a weak stop says the two parts are not told apart.
         return nothing
+    # The page's own text is what stands before the headline and what comes back after
+    # the article (a block in the middle of a page may have little before it).
+    after = paragraphs[body.end :]
+    around = content_bigrams(window + "\n" + "\n".join(after)[: limits.window]) if after else host
     article = content_bigrams("\n".join(prose))
-    if weight(article) < limits.min_host or coherence(article, host) >= limits.article:
+    # Evidence enough on both sides: the page's own text must carry ``article_host``. When
+    # what goes is kept as a document (``split``: a wrong split loses no text), half of that
+    # on the smaller side will do if the text before is one article whose paragraphs hang
+    # together (a page of reviews or briefs is many short texts, each foreign to the next).
+    enough = weight(around) >= limits.article_host or split and (
+        2 * min(weight(around), weight(article)) >= limits.article_host and _hangs_together(before, limits))
+    if not enough or weight(article) < limits.min_host or coherence(article, around) >= limits.article:
         return nothing
-    if sum(map(len, prose)) > limits.shorter * (len(before.strip()) if before_chars is None else before_chars):
+    judged = (Judged(first, round(coherence(headline, host), 3), None, "headline"), *body.judged)
+    own_chars = (len(before.strip()) if before_chars is None else before_chars) + sum(map(len, after))
+    article_chars = sum(map(len, prose))
+    if article_chars <= limits.shorter * own_chars:
+        return Extent(first, body.end, judged)
+    if not split:
         # The page's own article is the main text: unless the text after the headline is
         # clearly the shorter, the text *before* may be the stray one (a page that opens
         # with another story), and which is which cannot be told. Keep both.
         return nothing
-    return Extent(first, body.end, (Judged(first, round(coherence(headline, host), 3), None, "headline"), *body.judged))
+    if runs_to_end and article_chars > own_chars and _is_whole_article(before, before_chars, 2 * limits.window):
+        # The page opens with the shorter article: that one is the stray. The text after
+        # the headline must not share with it either (the same test, the other way).
+        if coherence(content_bigrams(before), content_bigrams("\n".join(prose))) < limits.article:
+            return Extent(first, first, judged, before=True)
+        return nothing
+    return Extent(first, body.end, judged)
+
+
+def _is_whole_article(before: str, before_chars: int | None, limit: int) -> bool:
+    """The text before a headline was read whole (at most ``limit`` characters) and is two paragraphs of sentences.
+
+    >>> _is_whole_article("上海举行马拉松赛。\\n\\n三万名选手参赛，赛事顺利。", None, 2400)
+    True
+    >>> _is_whole_article("上海举行马拉松赛。\\n\\n三万名选手参赛，赛事顺利。", 5000, 2400)
+    False
+    """
+    text = before.strip()
+    if len(text) > limit or before_chars is not None and before_chars != len(text):
+        return False  # part of it lies outside what was read: never remove what was not judged
+    paragraphs = [p for p in regex.split(r"\n\s*\n|\n", text) if p.strip()]
+    return sum(p.rstrip()[-1:] in _SENTENCE_END for p in paragraphs) >= 2

@@ -1027,7 +1027,10 @@ def block_removal(
         extent = coherence.appended_extent(
             paragraphs, 0, before, before_chars=len(text[: marker.start()].strip()),
             max_paragraphs=rule.block.max_paragraphs, to_the_end=last == len(spans),
+            split=split or rule.block.split,
         )
+        if extent.before and not chosen:
+            return _split_before(rule, doc, marker, stage, extent)
         if extent.end == extent.first:  # the common case: a heading of the page's own text
             return None
     else:
@@ -1057,6 +1060,22 @@ def block_removal(
             doc.meta.setdefault("split_blocks", []).append(text[start:end].strip())
             decide(doc, stage, rule.id, "split_out")
     return marker.start(), end
+
+
+def _split_before(rule: Rule, doc: Document, headline: regex.Match[str], stage: str,
+                  extent: coherence.Extent) -> tuple[int, int]:
+    """The range of a page's opening article that a longer second article after ``headline`` shows to be the stray.
+
+    It is always kept as a document of its own (:func:`pipeline.coherence.appended_extent`
+    asks for ``split`` before it returns such an extent).
+    """
+    text = doc.text
+    start = len(text) - len(text.lstrip())
+    decide(doc, stage, rule.id, "block_before", headline=headline.group()[:60], chars=headline.start() - start,
+           judged=[[j.unit, j.verdict, j.host, j.block] for j in extent.judged])
+    decide(doc, stage, rule.id, "split_out")
+    doc.meta.setdefault("split_blocks", []).append(text[start : headline.start()].strip())
+    return start, headline.start()
 
 
 def _window_before(text: str, pos: int, chosen: Sequence[tuple[int, int]], size: int) -> str:

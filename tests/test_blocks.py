@@ -107,6 +107,31 @@ def test_an_article_at_the_head_is_kept_whole(tmp_path: Path) -> None:
     assert_host_whole(docs["page.txt"]) and "雪龙号" in docs["page.txt"]
 
 
+def test_a_page_that_opens_with_a_shorter_article_keeps_the_longer_one(tmp_path: Path) -> None:
+    """Another story, then the page's own headline and a longer article: the first one is split out."""
+    other = [*OTHER, "考察队还将在南极冰盖内陆的昆仑站钻取冰芯，科考队员说，冰芯里封存着数十万年的气候记录。"]
+    docs = clean("\n\n".join([OTHER_TITLE, *other, HOST_TITLE, *HOST]), tmp_path)
+    assert docs["page.txt"].split("\n\n") == [HOST_TITLE, *HOST]
+    assert docs["page.txt#2.txt"].split("\n\n") == [OTHER_TITLE, *other]
+    record = json.loads((tmp_path / "out" / "audit" / "edits.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert [e["decision"] for e in record["evidence"] if e["rule"] == "second_article.appended"] == ["block_before"]
+
+
+def test_an_appended_article_after_one_paragraph_and_with_a_byline_is_split_out(tmp_path: Path) -> None:
+    """Little of the page before the headline: the page's text after the article counts too."""
+    text = "\n\n".join([HOST_TITLE, HOST[0], OTHER_TITLE, "——本报记者张北辰报道", *OTHER, *HOST[1:]])
+    docs = clean(text, tmp_path)
+    assert docs["page.txt"].split("\n\n") == [HOST_TITLE, *HOST]
+    assert docs["page.txt#2.txt"].split("\n\n") == [OTHER_TITLE, "——本报记者张北辰报道", *OTHER]
+
+
+def test_news_furniture_and_bare_numbers_carry_little_topic() -> None:
+    """Datelines and dates are in every article: two leads share them without sharing a topic."""
+    lead = content_bigrams("据新华社北京１月１９日电（记者王海）2017年09月03日")
+    assert all(w <= 2.0 for k, w in lead.items() if isinstance(k, str))
+    assert coherence(content_bigrams("新华社记者"), content_bigrams("据新华社电（记者）")) == 0.0
+
+
 def test_an_inner_heading_of_the_page_is_not_an_appended_article(tmp_path: Path) -> None:
     text = "\n\n".join([HOST_TITLE, *HOST[:3], "大数据产业走廊", HOST[3], "成渝地区大数据产业走廊连接永川、内江和泸州的数据中心。"])
     docs = clean(text, tmp_path)
