@@ -21,6 +21,7 @@ from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused
 from .explain_rules import explain, legend, render
+from .spam import explain as spam_explain
 from .report import summary
 from .rules import ExampleResult, RuleError, Rules, apply_rules, builtin_rules_dir, check_rule, load_rules
 from .runner import RunError, run_pipeline
@@ -292,6 +293,10 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
     click.echo(render(doc.text, hits, color=True), color=color)
     click.echo()
     click.echo(legend(hits) or "no rule matched")
+    judged = spam_explain(doc.text)
+    if judged:
+        click.echo("spam stage (sentences scored by general features; docs/spam.md):")
+        click.echo("\n".join(f"  {line}" for line in judged))
     result = apply_rules(rule_set.active, Document(doc.id, doc.text), stage.timeout, index=rule_set.index)
     removed = sum(e.removed_chars for e in result.edits)
     outcome = f"dropped by {result.dropped.reason}" if result.dropped else f"{len(result.edits)} removals, {removed} characters"

@@ -18,6 +18,7 @@ from .quality import Quality
 from .repair import Repair
 from .repetition import Repetition
 from .rules import Rules
+from .spam import Spam
 from .tidy import Tidy
 from .whitespace import Whitespace
 
@@ -27,6 +28,7 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Repair,
     Normalize,
     Rules,
+    Spam,
     Repetition,
     Boilerplate,
     Tidy,

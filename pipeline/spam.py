@@ -1,0 +1,341 @@
+"""Spam that is in no keyword list: sentences and inline spans scored by general features.
+
+The rule library removes ads whose *shape* it knows (a gambling line, a QQ line,
+a bracketed URL). Most ads on Chinese pages have other wording, and there are
+more kinds than any list holds: loans, invoices and fake certificates, clinics,
+cosmetics, exam services, part-time jobs, flats, tours, shop promotions, app
+downloads, games, gambling, adult sites, link farms. What they share is not
+their words but what an ad must do: name the thing sold (**promotional
+vocabulary**, by family), tell the reader to act (**calls to action**: 点击, 扫码,
+加微信, 免费领取, 限时), say how to reach the seller (**contact handles**: phone and
+400 numbers, QQ, WeChat ids, URLs, e-mail), catch the eye (**decoration**:
+【】★▲►, ！！！), and none of it is about the article around it (**foreign** by the
+coherence signal of :mod:`pipeline.coherence`). Digit and Latin density marks
+the codes and handles an ad carries.
+
+A sentence (or a bracketed group, or a clause set off by separators) is judged
+by how many *kinds* of evidence it shows, never by one word: a news sentence
+about bank loans has promotional vocabulary and nothing else; a company's
+phone number in a report is a contact and nothing else. Both stay. An ad goes
+as a span, and the sentence around an inline ad stays; a line that is all ad
+goes with its line break. Every removal is audited with the features that
+decided (``doc.meta["evidence"]``), and :func:`explain` prints them for any
+text (``cleancorpus rules explain`` shows them too).
+
+The weights are set by hand, from what each feature proves (docs/spam.md):
+a contact handle weighs 2; a call to action, promotional vocabulary, a second
+promotional family, decoration, density and foreignness weigh 1 each; a span
+goes at :data:`THRESHOLD` (3) when it does two of the three things an ad must
+do (:func:`_decisive`): name what it sells, tell the reader to act, say how to
+reach the seller. A span coherent with the rest of the document (it shares
+its topic words, at :data:`KEEP_COHERENCE`) stays unless it carries a contact
+handle: an article about an app may tell readers to download it.
+
+>>> find_spam("记者了解到，该小区共有住户三千多户。加微信abc12345，日结兼职，月入过万！居民说，物业服务很好。")
+[(18, 40, ('contact', 'cta', 'dense', 'promo:recruitment', 'foreign'))]
+>>> find_spam("工商银行下调了个人住房贷款利率，首套房贷款利率降至百分之四。")
+[]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import regex
+
+from . import coherence, features
+from .document import Document
+from .rules import decide, removal_spans
+
+# -- the features -----------------------------------------------------------------------------------
+
+#: Promotional vocabulary, one pattern per family of what Chinese web pages sell. Each
+#: entry is a phrase an ad uses and an article rarely does (``代开发票``, ``日结``,
+#: ``包邮``), not a topic word (``贷款``, ``医院``, ``楼盘`` alone appear in news): a
+#: family counts once however many of its phrases a span holds.
+PROMO: dict[str, regex.Pattern[str]] = {
+    name: regex.compile(pattern, regex.IGNORECASE)
+    for name, pattern in {
+        "loans": r"秒批|秒到账?|秒下款|当天放款|快速放款|无抵押|免抵押|低息|黑户|征信(?:不好|花了?|差)|网贷|"
+                 r"借款平台|小额贷|额度(?:高|最高|\d)|信用卡(?:代还|提额|套现|代办)|下款|口子|白户",
+        "invoices": r"代开(?:各类)?(?:发票|增值税)|发票代开|开(?:具)?(?:各类|正规)发票|"
+                    r"办(?:理)?(?:各类)?(?:证件|文凭|学历|毕业证|驾照)|刻章|假证|证件办理|文凭办理",
+        "medical": r"根治|包治|专治|治愈率|偏方|祖传秘方|特效药|男科|妇科医院|无痛人流|壮阳|增大|早泄|阳痿|"
+                   r"减肥(?:药|茶|产品)|瘦身|祛斑|生发|白发变黑|专科医院|名医坐诊|挂号",
+        "cosmetics": r"美白|祛痘|面膜|嫩肤|淡斑|正品(?:保证|保障|行货)|代购|微商|护肤品|化妆品(?:批发|代理)",
+        "education": r"包过|代考|考试答案|押题|题库|培训班|辅导班|学历提升|留学中介|网课|雅思|托福|"
+                     r"考研(?:培训|辅导|资料)|一对一辅导|保过|提分",
+        "recruitment": r"兼职|日结|日赚|月入(?:过|上)?(?:万|\d)|刷单|手工活|在家(?:赚钱|办公|也能赚)|"
+                       r"招聘热线|高薪诚聘|宝妈|轻松赚|网赚|躺赚",
+        "real_estate": r"均价\d|首付\d|现房|售楼(?:处|热线)|学区房|准现房|精装(?:修)?(?:交付|现房)|"
+                       r"(?:楼盘|房源)(?:热销|在售|火爆)|一手房源|看房(?:热线|专车)",
+        "travel": r"特价机票|机票预订|酒店预订|跟团游|纯玩团|一日游|旅游专线|出境游(?:特价|报名)|"
+                  r"(?:包|含)往返机票",
+        "shopping": r"包邮|秒杀|优惠券|领券|满\d+减|限时(?:抢购|特价|折扣|优惠)|\d(?:\.\d)?折起|旗舰店|"
+                    r"淘宝|天猫|京东|拼多多|全场\d|清仓|特价|下单|原价\d|现价\d|抢购",
+        "apps": r"下载(?:APP|客户端|安装包)|APP下载|扫码下载|应用商店|安卓版|iOS版|手机版下载|"
+                r"官方(?:APP|客户端)",
+        "games": r"私服|传奇|开服|充值|礼包|手游|页游|外挂|爆率|元宝|新区",
+        "gambling": r"博彩|彩票(?:平台|计划|网)|娱乐城|真人(?:视讯|荷官)|百家乐|老虎机|时时彩|北京赛车|"
+                    r"六合彩|首存|注册(?:就|即)?送|棋牌|捕鱼|电子游艺|投注|体育(?:投注|博彩)",
+        "adult": r"约炮|裸聊|一夜情|成人(?:视频|网站|用品|电影)|福利(?:视频|姬|网)|情趣|色情|\bav\b",
+        "seo": r"友情链接|网站优化|SEO|关键词排名|百度快照|收录|外链|蜘蛛池|站群|排名(?:优化|靠前)",
+    }.items()
+}
+#: Calls to action: the reader is told to do something now. Plain ``咨询`` or ``立即``
+#: are common in news (咨询服务, 立即行动), so only their advertising forms count.
+CTA = regex.compile(
+    r"点击(?:进入|下载|查看|领取|咨询|购买|这里|链接|注册|抢购|了解)|扫码|扫一扫|扫描(?:下方|二维码)|"
+    r"长按(?:识别|二维码|扫码)|加(?:微信|V|v|VX|vx|QQ|qq|群)|私信|"
+    r"(?:咨询|报名|订购|订房|招商|加盟)(?:电话|热线|微信|QQ)|欢迎(?:来电|致电|咨询|加盟|选购|订购)|免费咨询|在线咨询|详询|"
+    r"立即(?:下载|购买|领取|报名|咨询|注册|抢购|体验|预约|开户)|马上(?:抢|领|下载|注册|咨询)|"
+    r"免费(?:领取|试用|送|体验|下载|获取|申请)|限时|速来|速抢|先到先得|名额有限|"
+    r"详情(?:请)?(?:咨询|致电|联系|点击|见官网)|联系客服|关注(?:公众号|微信号)|认准|火热(?:招商|报名)"
+)
+#: Contact handles: how to reach a seller. Written to be searched fast (a few hundred MB/s):
+#: each branch starts at a rare character or a fixed prefix, not at every word character.
+CONTACT = regex.compile(
+    r"(?<![\d\-])(?:1[3-9]\d{9}|400-?\d{3}-?\d{4}|0\d{2,3}-\d{7,8})(?![\d\-])|"
+    r"(?:[Qq][Qq]|[Qq]群|企鹅)\s*[号群]?\s*[:：]?\s*\d{5,11}|"
+    r"(?:微信|[Ww]e[Cc]hat|[Vv][Xx]|[Ww][Xx]|薇信|威信|[Vv]信)\s*号?\s*[:：]?\s*[A-Za-z][-_A-Za-z0-9]{5,19}|"
+    r"(?<=[\w.+-])@[\w-]+\.[A-Za-z]{2,}|"
+    r"(?:https?://|[Ww]{3}\.)[\w\-./?=&%#]+|"
+    r"(?<=[A-Za-z0-9-]{2})\.(?:com|cn|net|cc|vip|top|xyz|club|info|me|tv|app|COM|CN|NET)(?![\w])"
+)
+DECORATION = regex.compile(r"[★☆◆◇▲△▼▽►◄♥❤✔☞☛→⇒]|[！!]{2,}|【[^】\n]{1,12}】")
+
+#: Where a span may end: sentence ends, and the separators ads are strung with.
+_SEGMENT = regex.compile(r"[^。！？!?；;\n|｜]*(?:[。！？!?；;]+[”」』）)]?|[|｜]|(?=\n)|$)")
+#: Bracketed groups inside a sentence (an inline ad in brackets: （咨询微信：abc123）).
+_BRACKETED = regex.compile(r"[（(【\[][^（()）【】\[\]\n]{2,80}[）)】\]]")
+_LATIN_OR_DIGIT = regex.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
+_HAN = regex.compile(r"\p{Han}")
+_CONTENT = regex.compile(r"[\p{L}\p{N}]")
+#: Every ad shows a contact handle or a call to action (:func:`_decisive` asks for two of
+#: contact, call to action and promotion), so a text with neither is clean (the fast path).
+_TRIGGERS = (CONTACT, CTA)
+
+
+#: Feature weights (docs/spam.md): a contact handle proves there is a seller.
+WEIGHTS = {"contact": 2, "cta": 1, "promo": 1, "promo2": 1, "decoration": 1, "dense": 1, "foreign": 1}
+#: A span goes at this score, when it is also :func:`_decisive`.
+THRESHOLD = 3
+#: A span at least this coherent with the rest of its document is its own text (unless it
+#: carries a contact handle): the share of its topic bigrams the rest of the text has.
+KEEP_COHERENCE = 0.15
+#: Below this coherence a span with enough topic evidence is foreign to the document.
+FOREIGN_COHERENCE = 0.05
+#: Share of digits and Latin letters among a span's letters above which it is "dense".
+DENSE_SHARE = 0.35
+#: Longest span judged as one unit; a longer sentence is real prose or a flattened page.
+MAX_SPAN_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one span showed: its features, its score, its coherence, and whether it goes."""
+
+    start: int
+    end: int
+    features: tuple[str, ...]
+    score: int
+    coherence: float | None
+    spam: bool
+
+
+def span_features(span: str) -> list[str]:
+    """The named features ``span`` shows, without the document around it.
+
+    >>> span_features("【限时特价】全场包邮，扫码领券！！")
+    ['cta', 'decoration', 'promo:shopping']
+    >>> span_features("会议强调，要加快推进重点项目建设。")
+    []
+    """
+    found = []
+    if CONTACT.search(span):
+        found.append("contact")
+    if CTA.search(span):
+        found.append("cta")
+    if DECORATION.search(span):
+        found.append("decoration")
+    letters = len(_CONTENT.findall(span))
+    if letters >= 8 and _HAN.search(span) and len(_LATIN_OR_DIGIT.findall(span)) > DENSE_SHARE * letters:
+        found.append("dense")
+    found.extend(f"promo:{name}" for name, pattern in PROMO.items() if pattern.search(span))
+    return found
+
+
+def score(found: list[str] | tuple[str, ...]) -> int:
+    """The weight of the evidence: each kind once, a second promotional family once more.
+
+    >>> score(["contact", "cta", "promo:recruitment"]), score(["promo:loans"])
+    (4, 1)
+    """
+    promos = sum(f.startswith("promo:") for f in found)
+    kinds = {f for f in found if not f.startswith("promo:")}
+    return sum(WEIGHTS[k] for k in kinds) + (WEIGHTS["promo"] if promos else 0) + (WEIGHTS["promo2"] if promos > 1 else 0)
+
+
+def _decisive(found: list[str] | tuple[str, ...]) -> bool:
+    """Two of the three things an ad must do: name what it sells, tell the reader to act, say how to reach the seller.
+
+    A URL or an e-mail address in a manual, a phone number in a report, a topic
+    word in the news: each is one of them, and real text shows one of them all
+    the time. Decoration, density and foreignness only add weight.
+
+    >>> _decisive(["contact", "dense", "foreign"]), _decisive(["contact", "cta"]), _decisive(["promo:loans", "cta"])
+    (False, True, True)
+    """
+    return ("contact" in found) + ("cta" in found) + any(f.startswith("promo:") for f in found) >= 2
+
+
+# -- the document's own topic ------------------------------------------------------------------------
+
+
+class _Topic:
+    """In how many sentences of the document each topic bigram occurs, to ask what a span shares with the rest."""
+
+    def __init__(self, text: str) -> None:
+        # Only sentences with no contact handle and no call to action are the document's
+        # own topic: an ad repeated twice must not vouch for itself, and what one copy's
+        # removal leaves must not change the verdict on the other (the stage is idempotent).
+        self.counts: Counter[int | str] = Counter()
+        for start, end in segments(text):
+            if not any(p.search(text, start, end) for p in _TRIGGERS):
+                self.counts.update(coherence.content_bigrams(text[start:end]).keys())
+
+    def coherence(self, span: str) -> tuple[float, float]:
+        """(coherence of ``span`` with the document's own sentences, its topic weight)."""
+        grams = coherence.content_bigrams(span)
+        total = coherence.weight(grams)
+        if not total:
+            return 0.0, 0.0
+        shared = sum(w for k, w in grams.items() if self.counts[k])
+        return shared / total, total
+
+
+# -- spans ---------------------------------------------------------------------------------------------
+
+
+def segments(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each sentence or separator-delimited clause of ``text``, blanks trimmed.
+
+    >>> t = "正文第一句。加微信abc12345领取 | 客服QQ：12345678\\n第二行"
+    >>> [t[s:e] for s, e in segments(t)]
+    ['正文第一句。', '加微信abc12345领取 |', '客服QQ：12345678', '第二行']
+    """
+    for match in _SEGMENT.finditer(text):
+        start, end = match.span()
+        piece = text[start:end]
+        if not piece.strip():
+            continue
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        yield start + lead, end - trail
+
+
+def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_COHERENCE) -> list[Verdict]:
+    """Every span of ``text`` that shows a decisive feature, judged (the spam ones have ``spam``).
+
+    Bracketed groups are judged first: an ad in brackets inside a real
+    sentence (``…培训课程（咨询微信：dsj_2024，名额有限），面向…``) goes alone.
+    Then the sentence, without the groups that went, is judged as a whole.
+    """
+    if not any(p.search(text) for p in _TRIGGERS):
+        return []
+    topic: _Topic | None = None
+    verdicts: list[Verdict] = []
+    for start, end in segments(text):
+        span = text[start:end]
+        if not any(p.search(span) for p in _TRIGGERS):
+            continue
+        removed: list[tuple[int, int]] = []
+        for m in _BRACKETED.finditer(span):
+            if m.end() - m.start() == end - start or not any(p.search(m.group()) for p in _TRIGGERS):
+                continue
+            verdict, topic = _judge_span(text, start + m.start(), start + m.end(), topic, threshold, keep_coherence)
+            if verdict is not None:
+                verdicts.append(verdict)
+                if verdict.spam:
+                    removed.append((m.start(), m.end()))
+        if len(span) > MAX_SPAN_CHARS:
+            continue  # a long sentence is prose (or a flattened page): only its bracketed ads go
+        rest = "".join(span[a:b] for a, b in zip([0] + [e for _, e in removed], [s for s, _ in removed] + [len(span)]))
+        if removed and not any(p.search(rest) for p in _TRIGGERS):
+            continue
+        verdict, topic = _judge_span(text, start, end, topic, threshold, keep_coherence, rest if removed else None)
+        if verdict is not None:
+            verdicts.append(verdict)
+    return verdicts
+
+
+def _judge_span(text: str, start: int, end: int, topic: _Topic | None, threshold: int,
+                keep_coherence: float, shown: str | None = None) -> tuple[Verdict | None, _Topic | None]:
+    """Judge ``text[start:end]`` (its features read from ``shown`` when given: the span less what went)."""
+    span = text[start:end] if shown is None else shown
+    found = span_features(span)
+    if not _decisive(found):
+        return None, topic
+    if topic is None:
+        topic = _Topic(text)
+    share, weight = topic.coherence(span)
+    if weight >= coherence.Thresholds().min_weight and share < FOREIGN_COHERENCE:
+        found.append("foreign")
+    points = score(found)
+    own = share >= keep_coherence and "contact" not in found
+    return Verdict(start, end, tuple(found), points, round(share, 3), points >= threshold and not own), topic
+
+
+def find_spam(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """``(start, end, features)`` of every span of ``text`` that is an ad (see the module docstring)."""
+    return [(v.start, v.end, v.features) for v in judge(text) if v.spam]
+
+
+def explain(text: str) -> list[str]:
+    """One line per judged span: kept or removed, the score and the features that decided.
+
+    >>> explain("欢迎来电咨询，热线：400-800-1234")[0].startswith("spam  score 4")
+    True
+    """
+    out = []
+    for v in judge(text):
+        label = "spam" if v.spam else "kept"
+        out.append(f"{label}  score {v.score}  coherence {v.coherence}  {'+'.join(v.features)}  "
+                   f"{text[v.start:v.end][:60]!r}")
+    return out
+
+
+# -- the stage -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spam:
+    """Remove ads that no rule names: sentences and inline spans scored by general features.
+
+    ``threshold``  score at which a span goes (default :data:`THRESHOLD`);
+    ``keep_coherence``  a span this coherent with its document stays unless it
+                   carries a contact handle (default :data:`KEEP_COHERENCE`).
+    """
+
+    name: ClassVar[str] = "spam"
+
+    threshold: int = THRESHOLD
+    keep_coherence: float = KEEP_COHERENCE
+
+    def __post_init__(self) -> None:
+        if self.threshold < 2:
+            raise ValueError(f"threshold must be at least 2 (one feature is never enough), not {self.threshold!r}")
+
+    def apply(self, doc: Document) -> Document:
+        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence) if v.spam]
+        if not found:
+            return doc
+        for v in found:
+            decide(doc, self.name, "ad", "removed", match=doc.text[v.start:v.end][:60], score=v.score,
+                   coherence=v.coherence, features=list(v.features))
+        spans = removal_spans(doc.text, [(v.start, v.end) for v in found], "delete_span")
+        doc.replace(spans, self.name, "ad")
+        return doc
