@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .boilerplate import Boilerplate
 from .dedup import Dedup
+from .furniture import Furniture
 from .normalize import Normalize
 from .quality import Quality
 from .repair import Repair
@@ -29,6 +30,7 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Normalize,
     Rules,
     Spam,
+    Furniture,
     Repetition,
     Boilerplate,
     Tidy,

@@ -1,0 +1,159 @@
+"""Page furniture by its shape: lines made of widget words, metadata fields, counts, dates and page numbers.
+
+A scraped page keeps the text of its controls: share bars (``分享到 微信 微博
+QQ空间``), tool rows (``【打印】【关闭】 字号：大 中 小``), counters (``阅读 1,234 |
+评论 12 | 点赞``), metadata rows (``来源：某某网 作者：张三 2024-05-12 10:20``),
+pagination (``首页 上一页 1 2 3 下一页 尾页``), comment prompts (``网友评论 我要评论
+已有12人参与``). Every site words them a little differently, and a list of whole
+lines cannot keep up; but they are all built the same way: a short line of
+*chunks* (split at spaces, ``|``, ``/``, ``·``, ``>``, brackets), each chunk a
+control word, a count, a date or time, a page number or a ``key：value`` field
+with a metadata key, and no sentence.
+
+:func:`furniture_line` reads a line that way. It goes when every chunk is
+furniture and there are at least two (one word alone may be a heading: ``评论``
+over a commentary), or when the line is one ``key：value`` field with a
+metadata key at the head or tail of the document (``编辑：李四`` closing the
+page), and never when the line holds a sentence (``。！？``) or more than
+:data:`MAX_LINE_CHARS` characters. A line of an event notice such as
+``时间：5月12日 地点：市图书馆`` is two fields, but ``地点`` is not a metadata key:
+it stays.
+
+>>> furniture_line("来源：人民网 作者：张三 2024-05-12 10:20 阅读：1234", at_edge=False)
+('key_value', 'key_value', 'date', 'date', 'key_value')
+>>> furniture_line("首页 上一页 1 2 3 下一页 尾页", at_edge=False)
+('control', 'control', 'number', 'number', 'number', 'control', 'control')
+>>> furniture_line("分享经济：共享单车的未来", at_edge=True) is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import regex
+
+from .document import Document
+from .lines import split_lines
+from .rules import decide, removal_spans
+
+#: Longest line read as furniture: a control row, a metadata row.
+MAX_LINE_CHARS = 120
+#: Lines from either end of the document where a lone metadata field is furniture.
+EDGE_LINES = 4
+
+#: Words of page controls: sharing, printing, font size, navigation between pages,
+#: comments and reactions, account links, subscription. Whole chunks only.
+CONTROLS = frozenset("""
+分享 分享到 分享至 一键分享 转发 收藏 加入收藏 取消收藏 打印 打印本页 打印此页 打印本文 关闭 关闭窗口 关闭本页
+返回 返回顶部 回到顶部 返回首页 返回列表 返回目录 顶部 TOP Top top 纠错 我要纠错 举报 投诉
+字号 字体 大 中 小 大字 中字 小字 默认 放大 缩小 A+ A- 繁体 简体 繁 简 繁體 切换
+首页 尾页 末页 上一页 下一页 上页 下页 上一篇 下一篇 上篇 下篇 上一条 下一条 前一页 后一页 跳转 转到 GO go 更多 更多>> 查看更多
+评论 网友评论 我要评论 发表评论 查看评论 热门评论 最新评论 评论区 参与评论 条评论 人评论 人参与 跟帖 我要跟帖 回复 点赞 赞 踩 顶
+登录 注册 退出 投稿 我要投稿 订阅 RSS 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
+责任编辑 编辑 来源 作者 浏览 阅读 点击 发布 发布时间 时间 日期
+""".split())
+#: Keys of metadata fields (``来源：…``). Keys of an article's own content (地点, 电话,
+#: 主题, 对象) are not here: an event notice lists them and they are real text.
+META_KEYS = frozenset("""
+来源 文章来源 稿源 出处 作者 文 图 记者 通讯员 编辑 责任编辑 责编 编审 审核 审校 校对 终审 值班编辑 监制 摄影 摄像
+发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 阅读 阅读量 阅读数 点击 点击量 点击数 人气
+评论 评论数 字数 字号 分类 栏目 频道 标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
+""".split())
+_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹]+|[【】\[\]()（）]+")
+_KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
+_COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$")
+_DATE = regex.compile(
+    r"^(?:\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}(?::\d{2})?|"
+    r"(?:星期|周)[一二三四五六日天]|[上下]午)$"
+)
+_NUMBER = regex.compile(r"^(?:\d{1,3}(?:,\d{3})*|第\d{1,3}页|共\d{1,4}页|\.\.\.|…)$")
+_SENTENCE = regex.compile(r"[。！？!?；;]")
+
+
+def chunk_kind(chunk: str) -> str | None:
+    """What one chunk of a line is, if it is furniture: control, key_value, count, date, number.
+
+    >>> [chunk_kind(c) for c in ["收藏", "阅读：1234", "评论(12)", "2024-05-12", "3", "地点：市图书馆", "共享单车"]]
+    ['control', 'key_value', 'count', 'date', 'number', None, None]
+    """
+    if chunk in CONTROLS:
+        return "control"
+    kv = _KEY_VALUE.match(chunk)
+    if kv and kv.group("key") in CONTROLS and (not kv.group("value") or kv.group("value") in CONTROLS):
+        return "control"  # 分享到：微信
+    if kv and kv.group("key") in META_KEYS:
+        return "key_value"
+    if _NUMBER.match(chunk):
+        return "number"
+    if _DATE.match(chunk):
+        return "date"
+    if _COUNT.match(chunk) and regex.search(r"\d", chunk) and _controls_in(chunk):
+        return "count"
+    return None
+
+
+def _controls_in(chunk: str) -> bool:
+    """A count chunk names what it counts with a control word (``评论(12)``, ``12人参与``, ``阅读1234``)."""
+    words = regex.sub(r"[\d,，.万千+()（）]+", " ", chunk).split()
+    return bool(words) and all(w in CONTROLS or w in META_KEYS or w in ("次", "人", "条", "人参与", "万") for w in words)
+
+
+def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
+    """The chunk kinds of ``line`` when it is page furniture, else None (see the module docstring).
+
+    >>> furniture_line("编辑：李四", at_edge=True), furniture_line("编辑：李四", at_edge=False)
+    (('key_value',), None)
+    >>> furniture_line("时间：5月12日 地点：市图书馆", at_edge=True) is None
+    True
+    """
+    text = line.strip()
+    if not text or len(text) > MAX_LINE_CHARS or _SENTENCE.search(text):
+        return None
+    chunks = _chunks(text)
+    if not chunks:
+        return None
+    kinds = [chunk_kind(c) for c in chunks]
+    if any(k is None for k in kinds):
+        return None
+    found = tuple(k for k in kinds if k is not None)
+    if len(found) >= 2 and set(found) != {"number"} and set(found) != {"date"}:
+        return found
+    if found == ("key_value",) and at_edge:
+        return found
+    return None
+
+
+def _chunks(text: str) -> list[str]:
+    """The chunks of a line: split at separators; ``key：value`` fields kept whole, even when spaced."""
+    # "来源： 人民网" is one field: glue a key's colon to the value that follows it
+    text = regex.sub(r"([:：])\h+", r"\1", text)
+    return [c for c in _SPLIT.split(text) if c and c not in (":", "：")]
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """Remove lines that are page controls, counters, metadata rows or pagination (by their shape)."""
+
+    name: ClassVar[str] = "furniture"
+
+    def apply(self, doc: Document) -> Document:
+        lines = split_lines(doc.text)
+        if not lines:
+            return doc
+        edge = {i for i in range(len(lines)) if i < EDGE_LINES or i >= len(lines) - EDGE_LINES}
+        found = []
+        for i, line in enumerate(lines):
+            kinds = furniture_line(line.text, i in edge)
+            if kinds is not None:
+                found.append((line, kinds))
+        if not found or len(found) == len(lines):
+            # A document made only of such lines is a list page or a stub: the quality
+            # stage decides about it, on agreeing evidence.
+            return doc
+        for line, kinds in found:
+            decide(doc, self.name, "line", "removed", match=line.text[:60], kinds=list(kinds))
+        spans = removal_spans(doc.text, [(line.start, line.end) for line, _ in found], "drop_line")
+        doc.replace(spans, self.name, "line")
+        return doc

@@ -1,0 +1,88 @@
+"""The furniture stage: page controls, counters, metadata rows and pagination by their shape."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.document import Document, replay
+from pipeline.furniture import Furniture, furniture_line
+
+BODY = [
+    "永川区大数据产业园今年引进企业四十家，园区负责人说，永川将继续扩大大数据产业规模。",
+    "园区的数据中心已经投入运行，为永川和周边区县的企业提供云计算服务。",
+    "园区负责人表示，永川大数据产业园今年的营业收入有望突破一百亿元。",
+    "永川区还与四川的内江、泸州等地签订了大数据产业合作协议。",
+]
+
+#: Furniture lines of many sites, worded differently: each must go wherever it stands.
+CHANGE = [
+    "分享到： 微信 | 微博 | QQ空间",
+    "【打印】 【关闭】 【返回顶部】",
+    "字号：大 中 小",
+    "阅读 1,234 | 评论 12 | 点赞",
+    "来源：新华网 作者：王五 2023-11-02 08:15",
+    "发布时间：2024年05月12日 浏览次数：3456",
+    "首页 上一页 1 2 3 4 下一页 尾页",
+    "共5页 第1页 下一页",
+    "网友评论 我要评论 12人参与",
+    "收藏 举报 分享",
+    "责任编辑：赵六 审核：钱七",
+    "微信 微博 QQ空间 复制链接",
+    "[1] [2] [3] 下一页 >>",
+    "繁體 | 简体 | 手机版",
+]
+
+#: Real lines that look a little like furniture: all stay.
+KEEP = [
+    "时间：5月12日 地点：市图书馆",  # an event notice's real fields
+    "分享经济：共享单车的未来",  # a headline
+    "评论",  # one word: a section heading
+    "第一章 总则",
+    "2024年5月12日",  # a date line alone: may be the article's own dateline
+    "他说：“请大家分享一下经验。”",
+    "上一篇文章中我们讲到了如何安装软件，这一篇继续讲配置。",
+    "1 2 3",  # numbers alone: a table row, a list
+    "主题：大数据与城市治理",
+    "作者简介：张三，重庆大学教授，长期研究城市规划",
+]
+
+
+@pytest.mark.parametrize("line", CHANGE)
+def test_a_furniture_line_goes_in_the_middle_of_a_page(line: str) -> None:
+    text = "\n\n".join([*BODY[:2], line, *BODY[2:]])
+    assert Furniture().apply(Document("a", text)).text == "\n\n".join(BODY)
+
+
+@pytest.mark.parametrize("line", KEEP)
+def test_a_real_line_stays(line: str) -> None:
+    text = "\n\n".join([*BODY[:2], line, *BODY[2:]])
+    assert Furniture().apply(Document("a", text)).text == text
+
+
+def test_a_lone_metadata_field_goes_only_at_the_edges() -> None:
+    assert furniture_line("编辑：李四", at_edge=True) == ("key_value",)
+    assert furniture_line("编辑：李四", at_edge=False) is None
+    text = "\n\n".join([*BODY, "编辑：李四"])
+    assert Furniture().apply(Document("a", text)).text == "\n\n".join(BODY)
+
+
+def test_a_page_of_furniture_only_is_left_to_the_quality_stage() -> None:
+    text = "\n".join(CHANGE[:3])
+    assert Furniture().apply(Document("a", text)).text == text
+
+
+def test_the_audit_names_the_chunk_kinds() -> None:
+    doc = Furniture().apply(Document("a", "\n\n".join([BODY[0], CHANGE[3], BODY[1]])))
+    (evidence,) = doc.meta["evidence"]
+    assert evidence["stage"] == "furniture" and evidence["kinds"] == ["control", "number", "control", "number", "control"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([*BODY, *CHANGE, *KEEP]), min_size=1, max_size=8), st.sampled_from(["\n", "\n\n"]))
+def test_the_stage_is_idempotent_and_its_edits_replay(lines: list[str], sep: str) -> None:
+    text = sep.join(lines)
+    once = Furniture().apply(Document("a", text))
+    assert replay(text, once.edits) == once.text
+    assert Furniture().apply(Document("a", once.text)).text == once.text
