@@ -8,7 +8,8 @@ pagination (``首页 上一页 1 2 3 下一页 尾页``), comment prompts (``网
 lines cannot keep up; but they are all built the same way: a short line of
 *chunks* (split at spaces, ``|``, ``/``, ``·``, ``>``, brackets), each chunk a
 control word, a count, a date or time, a page number or a ``key：value`` field
-with a metadata key, and no sentence.
+with a metadata key, a portal section name (a menu bar), and no sentence; or a
+breadcrumb trail (``首页 > 国内 > 正文``).
 
 :func:`furniture_line` reads a line that way. It goes when every chunk is
 furniture and there are at least two (one word alone may be a heading: ``评论``
@@ -61,6 +62,12 @@ META_KEYS = frozenset("""
 发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 阅读 阅读量 阅读数 点击 点击量 点击数 人气
 评论 评论数 字数 字号 分类 栏目 频道 标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
 """.split())
+#: Section names of portal menus and breadcrumbs (``首页 新闻 体育 财经``, ``首页 > 国内 > 正文``).
+SECTIONS = frozenset("""
+新闻 新闻中心 要闻 国内 国际 社会 军事 财经 经济 金融 股票 基金 科技 数码 手机 汽车 房产 家居 教育 健康 旅游 文化 娱乐 体育 游戏
+时尚 女性 育儿 美食 视频 图片 图集 直播 论坛 社区 博客 专题 专栏 评论 观点 正文 本地 地方 政务 公告 通知 动态 资讯 热点 排行
+原创 访谈 读书 历史 法治 生活 公益 招聘 服务 关于我们 联系我们 网站地图 帮助 English ENGLISH 更多 频道
+""".split())
 _SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹]+|[【】\[\]()（）]+")
 _KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
 _COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$")
@@ -91,6 +98,8 @@ def chunk_kind(chunk: str) -> str | None:
         return "date"
     if _COUNT.match(chunk) and regex.search(r"\d", chunk) and _controls_in(chunk):
         return "count"
+    if chunk in SECTIONS:
+        return "section"
     return None
 
 
@@ -115,14 +124,37 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     if not chunks:
         return None
     kinds = [chunk_kind(c) for c in chunks]
+    if _is_breadcrumb(text, chunks, kinds):
+        return ("breadcrumb",)
     if any(k is None for k in kinds):
         return None
     found = tuple(k for k in kinds if k is not None)
+    if set(found) == {"section"} and len(found) < 3:
+        return None  # 新闻 评论: two section words may be a heading; a menu has more
     if len(found) >= 2 and set(found) != {"number"} and set(found) != {"date"}:
         return found
     if found == ("key_value",) and at_edge:
         return found
     return None
+
+
+_TRAIL = regex.compile(r"[>»›→]")
+_TRAIL_START = regex.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]")
+
+
+def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> bool:
+    """A trail of short links joined by ``>`` (``首页 > 国内新闻 > 正文``): it starts at the site's
+    home page or says where the reader is, and every step is a short name.
+
+    >>> _is_breadcrumb("首页 > 国内新闻 > 正文", ["首页", "国内新闻", "正文"], ["control", None, "section"])
+    True
+    >>> _is_breadcrumb("收入 > 支出", ["收入", "支出"], [None, None])
+    False
+    """
+    if len(_TRAIL.findall(text)) < 1 or len(chunks) < 2 or any(len(c) > 12 for c in chunks):
+        return False
+    return chunks[0] in ("首页", "主页", "网站首页", "Home", "home") or bool(_TRAIL_START.match(text)) \
+        or chunks[-1] == "正文"
 
 
 def _chunks(text: str) -> list[str]:

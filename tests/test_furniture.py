@@ -32,6 +32,9 @@ CHANGE = [
     "微信 微博 QQ空间 复制链接",
     "[1] [2] [3] 下一页 >>",
     "繁體 | 简体 | 手机版",
+    "首页 > 国内新闻 > 正文",
+    "您的位置：网站首页 » 财经频道 » 股市要闻",
+    "首页 | 新闻 | 体育 | 财经 | 娱乐 | 科技 | 汽车",
 ]
 
 #: Real lines that look a little like furniture: all stay.
@@ -46,6 +49,10 @@ KEEP = [
     "1 2 3",  # numbers alone: a table row, a list
     "主题：大数据与城市治理",
     "作者简介：张三，重庆大学教授，长期研究城市规划",
+    "收入 > 支出",  # a comparison, not a trail
+    "体育 文化",  # two section words: a heading (体育与文化)
+    "张三 李四 王五 赵六",  # a list of names
+    "数据流向：采集 → 清洗 → 入库",
 ]
 
 
