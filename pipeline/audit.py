@@ -66,7 +66,7 @@ def ungroup_edits(groups: Iterable[list[Any]]) -> list[Edit]:
 def edits_record(doc: Document) -> dict[str, Any]:
     """The ``edits.jsonl`` record of a document, with the evidence stages gave for their removals.
 
-    ``evidence`` (present when a stage recorded any, see :func:`pipeline.rules.decide`)
+    ``evidence`` (present when a stage recorded any, see :func:`pipeline.removals.decide`)
     lists why a block ended where it did or why a long span was kept.
     """
     record = {"id": doc.id, "source": doc.source, "edits": group_edits(doc.edits)}

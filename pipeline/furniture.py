@@ -37,7 +37,7 @@ import regex
 
 from .document import Document
 from .lines import split_lines
-from .rules import decide, removal_spans
+from .removals import decide, removal_spans
 
 #: Longest line read as furniture: a control row, a metadata row.
 MAX_LINE_CHARS = 120

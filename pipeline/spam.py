@@ -48,7 +48,7 @@ import regex
 
 from . import coherence, features
 from .document import Document
-from .rules import decide, removal_spans
+from .removals import decide, removal_spans
 
 # -- the features -----------------------------------------------------------------------------------
 
