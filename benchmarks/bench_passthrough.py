@@ -49,7 +49,8 @@ from benchmarks.structure import KINDS, POSITIONS, Case, make_cases
 HALVES = ("dev", "test")
 #: Edits that remove page furniture by design (photo captions and credits, bylines): shown apart.
 FURNITURE = {("rules", f"credits.{name}") for name in
-             ("photo_caption", "byline", "staff_line", "reporter_trailer", "reprint_source")}
+             ("photo_caption", "byline", "staff_line", "reporter_trailer", "reprint_source")} | {
+    ("rules", f"captions.{name}") for name in ("marked_line", "picture_credit", "inline_sentence")}
 LAYOUT_RULES = {"line_endings", "trailing_blanks", "blank_runs", "edges"}
 NORMALISATION_RULES = {"punctuation_width", "cjk_spacing"}
 
