@@ -58,7 +58,7 @@ CONTROLS = frozenset("""
 #: Keys of metadata fields (``来源：…``). Keys of an article's own content (地点, 电话,
 #: 主题, 对象) are not here: an event notice lists them and they are real text.
 META_KEYS = frozenset("""
-来源 文章来源 稿源 出处 作者 文 图 记者 通讯员 编辑 责任编辑 责编 编审 审核 审校 校对 终审 值班编辑 监制 摄影 摄像
+来源 文章来源 本文来源 原文来源 信息来源 新闻来源 稿源 出处 原标题 作者 本文作者 文章作者 文 图 记者 通讯员 编辑 责任编辑 责编 编审 审核 审校 校对 终审 值班编辑 监制 摄影 摄像
 发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 阅读 阅读量 阅读数 点击 点击量 点击数 人气
 评论 评论数 字数 字号 分类 栏目 频道 标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
 """.split())

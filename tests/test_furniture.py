@@ -35,6 +35,7 @@ CHANGE = [
     "首页 > 国内新闻 > 正文",
     "您的位置：网站首页 » 财经频道 » 股市要闻",
     "首页 | 新闻 | 体育 | 财经 | 娱乐 | 科技 | 汽车",
+    "（本文来源：经济日报 作者：张三）",
 ]
 
 #: Real lines that look a little like furniture: all stay.
