@@ -61,9 +61,11 @@ from typing import Any, ClassVar, Literal
 import regex
 
 from . import coherence
-from .document import Document, Edit, apply_spans
-# (line_removals and the decision keys are re-exported: rules were their first home)
-from .removals import DECISIONS_KEY, EVIDENCE_KEY, decide, line_removals, merge_ranges, removal_spans  # noqa: F401
+from .document import Document, apply_spans
+# (line_removals, removed_ranges and the decision keys are re-exported: rules were their first home)
+from .removals import (  # noqa: F401
+    DECISIONS_KEY, EVIDENCE_KEY, decide, junctions, line_removals, removal_spans, removed_ranges,
+)
 from .tomlfile import read_toml
 
 Action = Literal["delete_span", "drop_line", "drop_paragraph", "drop_block", "drop_document", "extract_meta", "flag"]
@@ -621,56 +623,6 @@ def find_matches(
     if rule.keywords and present is None and not any(text.find(k, pos, endpos) != -1 for k in rule.keywords):
         return []
     return [m for m in rule.pattern.finditer(text, pos, endpos, timeout=timeout) if m.end() > m.start()]
-
-
-# -- the edit log: where removals joined and cut the text ------------------------------------
-
-
-def junctions(edits: Sequence[Edit]) -> list[int]:
-    """Where, in the text after all ``edits``, each edit joined what came before and after it.
-
-    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
-    [0, 0]
-    """
-    points: list[int] = []
-    highest = -1
-    for edit in edits:
-        joined = edit.start + len(edit.after)
-        delta = len(edit.after) - len(edit.before)
-        if highest > edit.start:  # an earlier point lies after this edit: shift it (one replace()'s
-            # edits come in text order, so this is the rare case and the log stays linear)
-            points = [p if p <= edit.start else max(joined, p + delta) for p in points]
-            highest = max(points, default=-1)
-        points.append(joined)
-        highest = max(highest, joined)
-    return points
-
-
-def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
-    """Where a log of removals cut the text it started from, in that text's coordinates.
-
-    Each edit indexes the text as the earlier edits left it; mapping it back
-    past the ranges already removed gives original positions.
-
-    >>> removed_ranges([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 2, 3, "d")])  # "abcd" → "acd" → "ac"
-    [(1, 2), (3, 4)]
-    """
-    removed: list[tuple[int, int]] = []
-    for edit in edits:
-        if edit.end > edit.start:
-            start = _to_original(edit.start, removed)
-            end = _to_original(edit.end - 1, removed) + 1
-            removed = merge_ranges([*removed, (start, end)])
-    return removed
-
-
-def _to_original(pos: int, removed: list[tuple[int, int]]) -> int:
-    """Map a position in the shortened text to the original (``removed`` sorted, disjoint)."""
-    for start, end in removed:
-        if start > pos:
-            break
-        pos += end - start
-    return pos
 
 
 # -- applying rules ----------------------------------------------------------------------------

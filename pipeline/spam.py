@@ -39,8 +39,10 @@ handle: an article about an app may tell readers to download it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -48,7 +50,7 @@ import regex
 
 from . import coherence, features
 from .document import Document
-from .removals import decide, removal_spans
+from .removals import decide, junctions, removal_spans
 
 # -- the features -----------------------------------------------------------------------------------
 
@@ -59,11 +61,13 @@ from .removals import decide, removal_spans
 PROMO: dict[str, regex.Pattern[str]] = {
     name: regex.compile(pattern, regex.IGNORECASE)
     for name, pattern in {
-        "loans": r"秒批|秒到账?|秒下款|当天放款|快速放款|无抵押|免抵押|低息|黑户|征信(?:不好|花了?|差)|网贷|"
+        "loans": r"秒批|秒到账?|秒下款|当天放款|快速放款|无抵押|免抵押|低息|黑户|征信(?:不好|花了?|差)|网贷|急用钱|"
+                 r"(?:凭|有)?身份证(?:就能|即可)(?:贷|借)|最高可(?:借|贷)|可借\d|借钱|"
                  r"借款平台|小额贷|额度(?:高|最高|\d)|信用卡(?:代还|提额|套现|代办)|下款|口子|白户",
         "invoices": r"代开(?:各类)?(?:发票|增值税)|发票代开|开(?:具)?(?:各类|正规)发票|"
                     r"办(?:理)?(?:各类)?(?:证件|文凭|学历|毕业证|驾照)|刻章|假证|证件办理|文凭办理",
         "medical": r"根治|包治|专治|治愈率|偏方|祖传秘方|特效药|男科|妇科医院|无痛人流|壮阳|增大|早泄|阳痿|"
+                   r"哪家医院好|哪家好|权威专家|专家在线|在线(?:解答|问诊)|无效退款|"
                    r"减肥(?:药|茶|产品)|瘦身|祛斑|生发|白发变黑|专科医院|名医坐诊|挂号",
         "cosmetics": r"美白|祛痘|面膜|嫩肤|淡斑|正品(?:保证|保障|行货)|代购|微商|护肤品|化妆品(?:批发|代理)",
         "education": r"包过|代考|考试答案|押题|题库|培训班|辅导班|学历提升|留学中介|网课|雅思|托福|"
@@ -74,14 +78,15 @@ PROMO: dict[str, regex.Pattern[str]] = {
                        r"(?:楼盘|房源)(?:热销|在售|火爆)|一手房源|看房(?:热线|专车)",
         "travel": r"特价机票|机票预订|酒店预订|跟团游|纯玩团|一日游|旅游专线|出境游(?:特价|报名)|"
                   r"(?:包|含)往返机票",
-        "shopping": r"包邮|秒杀|优惠券|领券|满\d+减|限时(?:抢购|特价|折扣|优惠)|\d(?:\.\d)?折起|旗舰店|"
+        "shopping": r"包邮|秒杀|优惠券|领券|满\d+减|限时(?:抢购|特价|折扣|优惠)|\d(?:\.\d)?折(?:起|包邮|优惠)?|旗舰店|特惠|"
                     r"淘宝|天猫|京东|拼多多|全场\d|清仓|特价|下单|原价\d|现价\d|抢购",
-        "apps": r"下载(?:APP|客户端|安装包)|APP下载|扫码下载|应用商店|安卓版|iOS版|手机版下载|"
+        "apps": r"下载[^，。！\n]{0,8}(?:APP|App|app|客户端|安装包)|APP下载|扫码下载|应用商店|安卓版|iOS版|手机版下载|"
                 r"官方(?:APP|客户端)",
         "games": r"私服|传奇|开服|充值|礼包|手游|页游|外挂|爆率|元宝|新区",
         "gambling": r"博彩|彩票(?:平台|计划|网)|娱乐城|真人(?:视讯|荷官)|百家乐|老虎机|时时彩|北京赛车|"
                     r"六合彩|首存|注册(?:就|即)?送|棋牌|捕鱼|电子游艺|投注|体育(?:投注|博彩)",
-        "adult": r"约炮|裸聊|一夜情|成人(?:视频|网站|用品|电影)|福利(?:视频|姬|网)|情趣|色情|\bav\b",
+        "adult": r"约炮|裸聊|一夜情|成人(?:视频|网站|用品|电影)|福利(?:视频|姬|网)|情趣|色情|\bav\b|同城交友|"
+                 r"美女(?:主播|视频|直播|在线|聊天)|视频聊天|激情|寂寞",
         "seo": r"友情链接|网站优化|SEO|关键词排名|百度快照|收录|外链|蜘蛛池|站群|排名(?:优化|靠前)",
     }.items()
 }
@@ -93,7 +98,11 @@ CTA = regex.compile(
     r"(?:咨询|报名|订购|订房|招商|加盟)(?:电话|热线|微信|QQ)|欢迎(?:来电|致电|咨询|加盟|选购|订购)|免费咨询|在线咨询|详询|"
     r"立即(?:下载|购买|领取|报名|咨询|注册|抢购|体验|预约|开户)|马上(?:抢|领|下载|注册|咨询)|"
     r"免费(?:领取|试用|送|体验|下载|获取|申请)|限时|速来|速抢|先到先得|名额有限|"
-    r"详情(?:请)?(?:咨询|致电|联系|点击|见官网)|联系客服|关注(?:公众号|微信号)|认准|火热(?:招商|报名)"
+    r"详情(?:请)?(?:咨询|致电|联系|点击|见官网)|联系客服|关注(?:公众号|微信号|店铺)|认准|火热(?:招商|报名)|"
+    r"戳(?:这里|链接|我)|猛戳|点我|进店|>>|"
+    # offers that ask the reader to act for a gift: 注册即送, 登录就送, 首单立减, 领取10元
+    r"(?:注册|登录|登陆|下载|关注|转发|分享|充值|下单)(?:就|即|立|后)?(?:送|得|领|返)|首单(?:立减|免费|半价)|"
+    r"领取\d+元|送\d+元|返现\d"
 )
 #: Contact handles: how to reach a seller. Written to be searched fast (a few hundred MB/s):
 #: each branch starts at a rare character or a fixed prefix, not at every word character.
@@ -220,56 +229,127 @@ class _Topic:
 # -- spans ---------------------------------------------------------------------------------------------
 
 
-def segments(text: str) -> Iterator[tuple[int, int]]:
+def segments(text: str, breaks: Sequence[int] = ()) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each sentence or separator-delimited clause of ``text``, blanks trimmed.
+
+    ``breaks`` are more places where a span ends: where an earlier stage joined two lines
+    (a junk line without a full stop glued to the paragraph after it).
 
     >>> t = "正文第一句。加微信abc12345领取 | 客服QQ：12345678\\n第二行"
     >>> [t[s:e] for s, e in segments(t)]
     ['正文第一句。', '加微信abc12345领取 |', '客服QQ：12345678', '第二行']
+    >>> u = "扫码领取红包下文。"
+    >>> [u[s:e] for s, e in segments(u, [6])]
+    ['扫码领取红包', '下文。']
     """
+    cuts = sorted(set(breaks))
     for match in _SEGMENT.finditer(text):
         start, end = match.span()
-        piece = text[start:end]
-        if not piece.strip():
-            continue
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        yield start + lead, end - trail
+        first = bisect.bisect_right(cuts, start)
+        for cut in [*itertools.takewhile(lambda c: c < end, cuts[first:]), end]:
+            piece = text[start:cut]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                trail = len(piece) - len(piece.rstrip())
+                yield start + lead, cut - trail
+            start = cut
 
 
-def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_COHERENCE) -> list[Verdict]:
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each non-blank line of ``text``, blanks trimmed."""
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        stripped = line.strip()
+        if stripped:
+            start = pos + len(line) - len(line.lstrip())
+            yield start, start + len(stripped)
+        pos = end + 1
+
+
+def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_COHERENCE,
+          breaks: Sequence[int] = ()) -> list[Verdict]:
     """Every span of ``text`` that shows a decisive feature, judged (the spam ones have ``spam``).
 
-    Bracketed groups are judged first: an ad in brackets inside a real
-    sentence (``…培训课程（咨询微信：dsj_2024，名额有限），面向…``) goes alone.
-    Then the sentence, without the groups that went, is judged as a whole.
+    A short line is judged whole first: an ad strung over a few sentences
+    (``急用钱？身份证就能贷，秒到账！戳这里>>``) shows its evidence together. When
+    the line is not spam as a whole, its parts are: bracketed groups first
+    (an ad in brackets inside a real sentence, ``…培训课程（咨询微信：dsj_2024，
+    名额有限），面向…``, goes alone), then each sentence without the groups
+    that went. ``breaks`` are places where an earlier stage joined two lines
+    (:func:`segments`); a line holding one is never judged whole.
     """
     if not any(p.search(text) for p in _TRIGGERS):
         return []
+    cuts = sorted(set(breaks))
     topic: _Topic | None = None
     verdicts: list[Verdict] = []
-    for start, end in segments(text):
-        span = text[start:end]
-        if not any(p.search(span) for p in _TRIGGERS):
+    for line_start, line_end in _lines(text):
+        if not any(p.search(text, line_start, line_end) for p in _TRIGGERS):
             continue
-        removed: list[tuple[int, int]] = []
-        for m in _BRACKETED.finditer(span):
-            if m.end() - m.start() == end - start or not any(p.search(m.group()) for p in _TRIGGERS):
-                continue
-            verdict, topic = _judge_span(text, start + m.start(), start + m.end(), topic, threshold, keep_coherence)
-            if verdict is not None:
+        joined = bisect.bisect_left(cuts, line_start + 1) < bisect.bisect_left(cuts, line_end)
+        if line_end - line_start <= MAX_SPAN_CHARS and not joined and not _holds_prose(text, line_start, line_end):
+            verdict, topic = _judge_span(text, line_start, line_end, topic, threshold, keep_coherence)
+            if verdict is not None and verdict.spam:
                 verdicts.append(verdict)
-                if verdict.spam:
-                    removed.append((m.start(), m.end()))
-        if len(span) > MAX_SPAN_CHARS:
-            continue  # a long sentence is prose (or a flattened page): only its bracketed ads go
-        rest = "".join(span[a:b] for a, b in zip([0] + [e for _, e in removed], [s for s, _ in removed] + [len(span)]))
-        if removed and not any(p.search(rest) for p in _TRIGGERS):
+                continue
+        line = text[line_start:line_end]
+        for start, end in segments(line, [c - line_start for c in cuts if line_start < c < line_end]):
+            start, end = start + line_start, end + line_start
+            topic = _judge_parts(text, start, end, topic, threshold, keep_coherence, verdicts)
+    return verdicts
+
+
+#: A sentence this long with no feature at all is prose: a line holding one is not judged whole.
+PROSE_SENTENCE_CHARS = 12
+
+
+#: Longest sentence of a line judged whole: ads are strung from short, punchy sentences.
+AD_SENTENCE_CHARS = 32
+
+
+def _holds_prose(text: str, start: int, end: int) -> bool:
+    """Whether the line ``text[start:end]`` holds a sentence of prose: plain (long enough, no feature
+    at all) or long (over :data:`AD_SENTENCE_CHARS`).
+
+    Such a line is a real paragraph with, at most, an ad inside: its sentences are judged one by
+    one, so two real sentences that each show one feature never add up to an ad.
+
+    >>> _holds_prose("急用钱？身份证就能贷，秒到账！戳这里>>", 0, 21), _holds_prose("记者了解到，该小区共有住户三千多户。加微信abc12345", 0, 30)
+    (False, True)
+    """
+    line = text[start:end]
+    for s, e in segments(line):
+        sentence = line[s:e]
+        if len(sentence) > AD_SENTENCE_CHARS or len(sentence) >= PROSE_SENTENCE_CHARS and not span_features(sentence):
+            return True
+    return False
+
+
+def _judge_parts(text: str, start: int, end: int, topic: _Topic | None, threshold: int, keep_coherence: float,
+                 verdicts: list[Verdict]) -> _Topic | None:
+    """Judge one sentence: its bracketed groups, then the sentence without the groups that went."""
+    span = text[start:end]
+    if not any(p.search(span) for p in _TRIGGERS):
+        return topic
+    removed: list[tuple[int, int]] = []
+    for m in _BRACKETED.finditer(span):
+        if m.end() - m.start() == end - start or not any(p.search(m.group()) for p in _TRIGGERS):
             continue
-        verdict, topic = _judge_span(text, start, end, topic, threshold, keep_coherence, rest if removed else None)
+        verdict, topic = _judge_span(text, start + m.start(), start + m.end(), topic, threshold, keep_coherence)
         if verdict is not None:
             verdicts.append(verdict)
-    return verdicts
+            if verdict.spam:
+                removed.append((m.start(), m.end()))
+    if len(span) > MAX_SPAN_CHARS:
+        return topic  # a long sentence is prose (or a flattened page): only its bracketed ads go
+    rest = "".join(span[a:b] for a, b in zip([0] + [e for _, e in removed], [s for s, _ in removed] + [len(span)]))
+    if removed and not any(p.search(rest) for p in _TRIGGERS):
+        return topic
+    verdict, topic = _judge_span(text, start, end, topic, threshold, keep_coherence, rest if removed else None)
+    if verdict is not None:
+        verdicts.append(verdict)
+    return topic
 
 
 def _judge_span(text: str, start: int, end: int, topic: _Topic | None, threshold: int,
@@ -308,6 +388,13 @@ def explain(text: str) -> list[str]:
     return out
 
 
+def joins(doc: Document) -> list[int]:
+    """Where, in ``doc.text``, the normalize stage joined a line to the one before (paragraphs broken
+    mid-sentence): a junk line without a full stop may have been glued to real text there."""
+    points = junctions(doc.edits)
+    return [p for p, e in zip(points, doc.edits) if e.stage == "normalize" and e.rule == "broken_paragraph"]
+
+
 # -- the stage -----------------------------------------------------------------------------------------
 
 
@@ -330,7 +417,7 @@ class Spam:
             raise ValueError(f"threshold must be at least 2 (one feature is never enough), not {self.threshold!r}")
 
     def apply(self, doc: Document) -> Document:
-        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence) if v.spam]
+        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence, joins(doc)) if v.spam]
         if not found:
             return doc
         for v in found:
