@@ -36,7 +36,7 @@ from typing import ClassVar
 import ftfy
 import regex
 
-from .document import Document
+from .document import Document, apply_spans, diff_spans
 from .mojibake import (
     BIG5_AS_GBK,
     CP1252_HIGH,
@@ -74,9 +74,16 @@ def needs_repair(text: str) -> bool:
     False
     >>> needs_repair("寄予厚望?!毒V要》"), needs_repair("a&amp;b"), needs_repair("ÖÐÎÄ"), needs_repair("鐨勬柊")
     (True, True, True, True)
+
+    A line without CJK text and with any non-ASCII character may be mojibake
+    of any code page ftfy knows; in a Chinese line ``√`` is a GB2312 sign (a
+    tick) and does not count:
+
+    >>> needs_repair("Le Vigne di Zam√≤"), needs_repair("答案√正确")
+    (True, False)
     """
     found = survey(text)
-    if found.spots or found.markers or found.other:
+    if found.spots or found.markers or found.other or _LATIN_LINE.search(text):
         return True
     return any(key in text and pattern.search(text) for key, pattern in _SIGNS)
 
@@ -122,7 +129,8 @@ def replacement_chars(text: str) -> list[Fix]:
 # ---------------------------------------------------------------------------
 
 #: ftfy options. Off: what would change correct Chinese text or belongs to the
-#: normalize stage (see docs/repair.md for each).
+#: normalize stage (see docs/repair.md for each). The same options serve every
+#: line; what differs where no Chinese is involved is what wakes ftfy.
 FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,  # html_entities does it, with double escapes and its own edit log
     remove_terminal_escapes=True,
@@ -140,39 +148,150 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     normalization=None,  # NFC rewrites CJK compatibility ideographs (U+F900–U+FAFF)
     explain=True,
 )
-# What ftfy could act on: control characters, separators, surrogates, and the
-# start of UTF-8 read as Windows-1252 (a lead Â–ô before a continuation byte's
-# character). A lone `·` or `é` in clean text does not wake it.
+
+# What ftfy could act on in a CJK line: control characters, separators,
+# surrogates, and the start of UTF-8 read as Windows-1252 (a lead Â–ô before a
+# continuation byte's character). A lone `·` or `é` in clean text does not wake it.
 _FTFY_TRIGGER = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff]|[\xc2-\xf4][ \x80-\xbf" + CP1252_HIGH + "]"
 )
+# In a line without CJK text ftfy itself decides (MacRoman, Windows-1250/1251,
+# code page 437 and layered mojibake have no lead character in common): any
+# character outside printable ASCII wakes it. ftfy's own test for "bad" text is
+# one regex pass, so a clean Latin line costs little.
+_LATIN_TRIGGER = re.compile("[^\t\n\x20-\x7e]")
+# What makes a line Chinese for this purpose: hanzi (also compatibility
+# ideographs), CJK punctuation, kana and bopomofo (GBK and Big5 garble is made
+# of them), full-width forms.
+# (stdlib ``re``: the class is ranges only, and ``regex`` is slower on it).
+_CJK_RANGES = "\u2e80-\u2fdf\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f"
+_CJK_TEXT = re.compile(f"[{_CJK_RANGES}]")
+# A line with no CJK text and something outside printable ASCII: where ftfy at
+# full strength may have work. The look-ahead stops at a Chinese line's first hanzi.
+_LATIN_LINE = re.compile(f"^(?=[^\n{_CJK_RANGES}]*$)[^\n]*?[^\t\n\x20-\x7e]", re.M)
 
 
-def ftfy_fix(text: str) -> tuple[str, str]:
-    """Run ftfy to a fixed point; return the text and a rule name for what it did.
+def _ftfy_fixed_point(text: str, config: ftfy.TextFixerConfig) -> tuple[str, str]:
+    """Run ftfy on one line until it stops changing; return the text and a rule name.
 
     ftfy 6.3.1 is not idempotent on some inputs (``'\\x80ß\\r\\x80'`` becomes
-    ``'€ß\\n€'``, then ``'ۧ\\n€'``), so it runs until the text stops changing.
-    The rule is ``utf8_as_cp1252`` (or ``utf8_as_latin1``) when it re-decoded
-    bytes, else ``ftfy_`` and the name of its last fixer.
+    ``'€ß\\n€'``, then ``'ۧ\\n€'``), so it runs to a fixed point (at most four times).
 
-    >>> ftfy_fix("ä¸­æ–‡ and “quotes”")
-    ('中文 and “quotes”', 'utf8_as_cp1252')
+    >>> _ftfy_fixed_point("wei√ü", FTFY_CONFIG)
+    ('weiß', 'utf8_as_macroman')
     """
     rule = ""
     for _ in range(4):
-        fixed, steps = ftfy.fix_and_explain(text, config=FTFY_CONFIG)
+        fixed, steps = ftfy.fix_and_explain(text, config=config)
         if fixed == text:
             break
         for kind, name in steps or ():
             if kind == "encode":
-                rule = "utf8_as_latin1" if "latin" in name else "utf8_as_cp1252"
-            elif name == "decode_inconsistent_utf8":
+                rule = _ENCODE_RULES.get(name, "utf8_as_" + name.replace("sloppy-", "").replace("-", ""))
+            elif name == "decode_inconsistent_utf8" and not rule:
                 rule = "utf8_as_cp1252"
             elif kind == "apply" and not rule.startswith("utf8"):
                 rule = f"ftfy_{name}"
         text = fixed
-    return text, rule or "ftfy"
+    return text, rule
+
+
+# ftfy's codec names as rule names: the code page UTF-8 was wrongly read with.
+_ENCODE_RULES = {
+    "latin-1": "utf8_as_latin1",
+    "sloppy-windows-1252": "utf8_as_cp1252",
+    "macroman": "utf8_as_macroman",
+    "cp437": "utf8_as_cp437",
+}
+
+
+def cjk_count(text: str) -> int:
+    """How many CJK characters (hanzi, CJK punctuation, kana, full-width forms) ``text`` holds.
+
+    >>> cjk_count("中文，ABC"), cjk_count("weiß")
+    (3, 0)
+    """
+    return len(_CJK_TEXT.findall(text))
+
+
+def ftfy_line(line: str) -> tuple[str, str]:
+    """Fix one line with ftfy: at full strength where no Chinese is involved.
+
+    A line holding CJK text gets the CJK configuration and only wakes ftfy on
+    the Windows-1252 signs :data:`_FTFY_TRIGGER` names. A line without any gets
+    ftfy as ftfy's own tests run it (any encoding it knows, any non-ASCII
+    character a reason to look), unless the fix would turn the line into CJK
+    text: UTF-8 Chinese read as Windows-1252 then goes the CJK way, so
+    Chinese is only ever made by the configuration that was tuned on it.
+
+    >>> ftfy_line("Le Vigne di Zam√≤")
+    ('Le Vigne di Zamò', 'utf8_as_macroman')
+    >>> ftfy_line("标题：ä¸­æ–‡")
+    ('标题：中文', 'utf8_as_cp1252')
+    >>> ftfy_line("“引号” and ﬁ in a Chinese line")
+    ('“引号” and ﬁ in a Chinese line', '')
+    """
+    fixed, rule = _ftfy_line_once(line)
+    # ftfy turns U+2028 or a lone \r into a line break; the pieces are lines
+    # of their own then, and are fixed as such so that a second run finds nothing.
+    for _ in range(3):
+        if "\n" not in fixed:
+            break
+        pieces = [_ftfy_line_once(piece) for piece in fixed.split("\n")]
+        again = "\n".join(piece for piece, _ in pieces)
+        if again == fixed:
+            break
+        fixed, rule = again, next((r for _, r in reversed(pieces) if r), rule)
+    return fixed, rule
+
+
+def _ftfy_line_once(line: str) -> tuple[str, str]:
+    """One line, one configuration chosen by whether Chinese is at stake (see :func:`ftfy_line`)."""
+    if not cjk_count(line):
+        if not _LATIN_TRIGGER.search(line):
+            return line, ""
+        fixed, rule = _ftfy_fixed_point(line, FTFY_CONFIG)
+        if not cjk_count(fixed):
+            return fixed, rule
+    if not _FTFY_TRIGGER.search(line):
+        return line, ""
+    fixed, rule = _ftfy_fixed_point(line, FTFY_CONFIG)
+    if cjk_count(fixed) < cjk_count(line):
+        return line, ""  # ftfy would take CJK characters away: that is never a repair
+    return fixed, rule
+
+
+def ftfy_fixes(text: str) -> list[Fix]:
+    """ftfy, line by line (as ``ftfy.fix_text`` segments text), as replacement spans.
+
+    Each changed line contributes the runs that differ, with the line's rule.
+
+    >>> ftfy_fixes("wei√ü\\n中文\\nLiĂ¨ge")
+    [(3, 5, 'ß', 'utf8_as_macroman'), (11, 13, 'è', 'utf8_as_windows1250')]
+    """
+    fixes: list[Fix] = []
+    pos = 0
+    for line in text.split("\n"):
+        fixed, rule = ftfy_line(line)
+        if fixed != line:
+            fixes += [(pos + s, pos + e, after, rule or "ftfy") for s, e, after in diff_spans(line, fixed)]
+        pos += len(line) + 1
+    return fixes
+
+
+def ftfy_fix(text: str) -> tuple[str, str]:
+    """Run ftfy over ``text`` line by line; return the text and the rule of the last change.
+
+    The rule is ``utf8_as_cp1252`` (or ``utf8_as_latin1``, ``utf8_as_macroman``,
+    ``utf8_as_windows1251``…) when it re-decoded bytes, else ``ftfy_`` and the
+    name of its last fixer.
+
+    >>> ftfy_fix("ä¸­æ–‡ and “quotes”")
+    ('中文 and “quotes”', 'utf8_as_cp1252')
+    """
+    fixes = ftfy_fixes(text)
+    new, _ = apply_spans(text, fixes, "ftfy")
+    return new, fixes[-1][3] if fixes else "ftfy"
 
 
 # ---------------------------------------------------------------------------
@@ -422,9 +541,8 @@ class Repair:
         changed += doc.replace(
             choose(doc.text, [f for fixer in self.byte_fixers() for f in fixer(doc.text)]), self.name
         )
-        if self.latin_mojibake and _FTFY_TRIGGER.search(doc.text):
-            fixed, rule = ftfy_fix(doc.text)
-            changed += doc.rewrite(fixed, self.name, rule)
+        if self.latin_mojibake and (_FTFY_TRIGGER.search(doc.text) or _LATIN_LINE.search(doc.text)):
+            changed += doc.replace(ftfy_fixes(doc.text), self.name)
         for fixer in self.cleanup():
             changed += doc.replace(fixer(doc.text), self.name)
         return changed

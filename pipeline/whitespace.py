@@ -25,7 +25,9 @@ _CRLF = regex.compile(r"\r\n?")
 _TRAILING = regex.compile(r"\h+$", regex.M)
 # Three or more line breaks (possibly with blank-only lines between): one empty line.
 _BLANK_RUN = regex.compile(r"\n(?:\h*\n){2,}")
-_EDGES = regex.compile(r"\A\s+|\s+\Z")
+# U+0085 is not trimmed: in scraped text it is almost always Windows-1252's
+# "…" (byte 0x85) decoded as Latin-1, which repair turns back into "…".
+_EDGES = regex.compile(r"\A[^\S\x85]+|[^\S\x85]+\Z")
 
 
 def line_endings(text: str) -> list[tuple[int, int, str]]:

@@ -20,6 +20,7 @@ from pipeline import repair
 from pipeline.config import ConfigError, parse_config
 from pipeline.document import Document, replay
 from pipeline.repair import LOST_MARKER, Repair
+from pipeline.whitespace import Whitespace
 
 SENTENCES = [
     "重庆市武隆区在成都市举行第十四届仙女山冰雪季启动仪式。",
@@ -156,6 +157,29 @@ def test_invisible_and_odd_spaces() -> None:
 def test_ftfy_config_leaves_cjk_typography_alone(text: str) -> None:
     fixed, _ = repair.ftfy_fix(text)
     assert fixed == text
+
+
+def test_ftfy_at_full_strength_on_a_line_without_cjk() -> None:
+    # MacRoman, Windows-1250/1251 have no Windows-1252 lead sign: a Chinese line
+    # would not wake ftfy for them (a rare sign next to hanzi is not evidence), a Latin line does
+    text = "wei√ü\nLiĂ¨ge ﬁ\nвЂ“ dash\n中文 wei√ü ﬁ"
+    fixed, _ = repair.ftfy_fix(text)
+    assert fixed == "weiß\nLiège ﬁ\n– dash\n中文 wei√ü ﬁ"
+
+
+def test_ftfy_never_makes_chinese_at_full_strength() -> None:
+    # a line that full-strength ftfy would turn into CJK text goes the CJK way:
+    # UTF-8 read as Windows-1252 is repaired (the configuration tuned on Chinese) ...
+    assert repair.ftfy_line("ä¸­æ–‡") == ("中文", "utf8_as_cp1252")
+    # ... but a MacRoman reading that would make hanzi is not the CJK trigger's
+    macroman = "中文".encode().decode("mac_roman")
+    assert repair.ftfy_line(macroman) == (macroman, "")
+
+
+def test_whitespace_keeps_a_final_x85_for_repair() -> None:
+    doc = Document("t", "parlé\x85")
+    Repair().apply(Whitespace().apply(doc))
+    assert doc.text == "parlé…"
 
 
 def test_ftfy_is_run_to_a_fixed_point() -> None:
