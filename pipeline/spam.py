@@ -32,7 +32,7 @@ its topic words, at :data:`KEEP_COHERENCE`) stays unless it carries a contact
 handle: an article about an app may tell readers to download it.
 
 >>> find_spam("记者了解到，该小区共有住户三千多户。加微信abc12345，日结兼职，月入过万！居民说，物业服务很好。")
-[(18, 40, ('contact', 'cta', 'dense', 'promo:recruitment', 'foreign'))]
+[(18, 40, ('contact', 'cta', 'decoration', 'dense', 'promo:recruitment', 'foreign'))]
 >>> find_spam("工商银行下调了个人住房贷款利率，首套房贷款利率降至百分之四。")
 []
 """
@@ -114,7 +114,7 @@ CONTACT = regex.compile(
     r"(?:https?://|[Ww]{3}\.)[\w\-./?=&%#]+|"
     r"(?<=[A-Za-z0-9-]{2})\.(?:com|cn|net|cc|vip|top|xyz|club|info|me|tv|app|COM|CN|NET)(?![\w])"
 )
-DECORATION = regex.compile(r"[★☆◆◇▲△▼▽►◄♥❤✔☞☛→⇒]|[！!]{2,}|【[^】\n]{1,12}】")
+DECORATION = regex.compile(r"[★☆◆◇▲△▼▽►◄♥❤✔☞☛→⇒]|[！!]|>>|【[^】\n]{1,12}】")
 
 #: Where a span may end: sentence ends, and the separators ads are strung with.
 _SEGMENT = regex.compile(r"[^。！？!?；;\n|｜]*(?:[。！？!?；;]+[”」』）)]?|[|｜]|(?=\n)|$)")
@@ -212,17 +212,28 @@ class _Topic:
         # own topic: an ad repeated twice must not vouch for itself, and what one copy's
         # removal leaves must not change the verdict on the other (the stage is idempotent).
         self.counts: Counter[int | str] = Counter()
+        self.own: list[tuple[int, int, frozenset[int | str]]] = []  # (start, end, bigrams) of those sentences
         for start, end in segments(text):
             if not any(p.search(text, start, end) for p in _TRIGGERS):
-                self.counts.update(coherence.content_bigrams(text[start:end]).keys())
+                keys = frozenset(coherence.content_bigrams(text[start:end]))
+                self.counts.update(keys)
+                self.own.append((start, end, keys))
+        self.starts = [start for start, _, _ in self.own]
 
-    def coherence(self, span: str) -> tuple[float, float]:
-        """(coherence of ``span`` with the document's own sentences, its topic weight)."""
+    def coherence(self, span: str, start: int, end: int) -> tuple[float, float]:
+        """(coherence of ``span``, at ``start``..``end``, with the document's own sentences outside it;
+        its topic weight)."""
         grams = coherence.content_bigrams(span)
         total = coherence.weight(grams)
         if not total:
             return 0.0, 0.0
-        shared = sum(w for k, w in grams.items() if self.counts[k])
+        inside: Counter[int | str] = Counter()
+        for s, e, keys in self.own[bisect.bisect_left(self.starts, start):]:
+            if s >= end:
+                break
+            if e <= end:
+                inside.update(keys)
+        shared = sum(w for k, w in grams.items() if self.counts[k] > inside[k])
         return shared / total, total
 
 
@@ -271,13 +282,12 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
           breaks: Sequence[int] = ()) -> list[Verdict]:
     """Every span of ``text`` that shows a decisive feature, judged (the spam ones have ``spam``).
 
-    A short line is judged whole first: an ad strung over a few sentences
-    (``急用钱？身份证就能贷，秒到账！戳这里>>``) shows its evidence together. When
-    the line is not spam as a whole, its parts are: bracketed groups first
-    (an ad in brackets inside a real sentence, ``…培训课程（咨询微信：dsj_2024，
-    名额有限），面向…``, goes alone), then each sentence without the groups
-    that went. ``breaks`` are places where an earlier stage joined two lines
-    (:func:`segments`); a line holding one is never judged whole.
+    The spans are the sentences of each line (:func:`units`: a fragment too short to be a
+    sentence, ``急用钱？`` or ``戳这里>>``, goes with its neighbour, so an ad strung from
+    punchy fragments shows its evidence together). In each, bracketed groups are judged
+    first (an ad in brackets inside a real sentence, ``…培训课程（咨询微信：dsj_2024，名额
+    有限），面向…``, goes alone), then the sentence without the groups that went.
+    ``breaks`` are places where an earlier stage joined two lines (:func:`segments`).
     """
     if not any(p.search(text) for p in _TRIGGERS):
         return []
@@ -287,43 +297,55 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
     for line_start, line_end in _lines(text):
         if not any(p.search(text, line_start, line_end) for p in _TRIGGERS):
             continue
-        joined = bisect.bisect_left(cuts, line_start + 1) < bisect.bisect_left(cuts, line_end)
-        if line_end - line_start <= MAX_SPAN_CHARS and not joined and not _holds_prose(text, line_start, line_end):
-            verdict, topic = _judge_span(text, line_start, line_end, topic, threshold, keep_coherence)
-            if verdict is not None and verdict.spam:
-                verdicts.append(verdict)
-                continue
         line = text[line_start:line_end]
-        for start, end in segments(line, [c - line_start for c in cuts if line_start < c < line_end]):
-            start, end = start + line_start, end + line_start
-            topic = _judge_parts(text, start, end, topic, threshold, keep_coherence, verdicts)
+        for start, end in units(line, [c - line_start for c in cuts if line_start < c < line_end]):
+            topic = _judge_parts(text, start + line_start, end + line_start, topic, threshold, keep_coherence,
+                                 verdicts)
     return verdicts
 
 
-#: A sentence this long with no feature at all is prose: a line holding one is not judged whole.
-PROSE_SENTENCE_CHARS = 12
+#: A piece this short is a fragment, not a sentence: it is judged with its neighbour.
+FRAGMENT_CHARS = 12
 
 
-#: Longest sentence of a line judged whole: ads are strung from short, punchy sentences.
-AD_SENTENCE_CHARS = 32
+def units(line: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """The spans of one line that are judged: its sentences (:func:`segments`), each fragment of
+    at most :data:`FRAGMENT_CHARS` characters that shows a feature (``急用钱？``, ``立即咨询``)
+    joined to the sentence before it (or, first in the line, to the one after it); never across
+    a join an earlier stage made (``breaks``). A short sentence with no feature (``居民说好。``)
+    stays a span of its own.
 
-
-def _holds_prose(text: str, start: int, end: int) -> bool:
-    """Whether the line ``text[start:end]`` holds a sentence of prose: plain (long enough, no feature
-    at all) or long (over :data:`AD_SENTENCE_CHARS`).
-
-    Such a line is a real paragraph with, at most, an ad inside: its sentences are judged one by
-    one, so two real sentences that each show one feature never add up to an ad.
-
-    >>> _holds_prose("急用钱？身份证就能贷，秒到账！戳这里>>", 0, 21), _holds_prose("记者了解到，该小区共有住户三千多户。加微信abc12345", 0, 30)
-    (False, True)
+    >>> u = "急用钱？身份证就能贷，最高可借20万，秒到账！戳这里>>"
+    >>> [u[s:e] for s, e in units(u)]
+    ['急用钱？身份证就能贷，最高可借20万，秒到账！戳这里>>']
+    >>> u = "市场监管部门提醒消费者，不要轻信网贷广告。限时免费开放的博物馆吸引了大批游客。"
+    >>> [u[s:e] for s, e in units(u)]
+    ['市场监管部门提醒消费者，不要轻信网贷广告。', '限时免费开放的博物馆吸引了大批游客。']
     """
-    line = text[start:end]
-    for s, e in segments(line):
-        sentence = line[s:e]
-        if len(sentence) > AD_SENTENCE_CHARS or len(sentence) >= PROSE_SENTENCE_CHARS and not span_features(sentence):
-            return True
-    return False
+    cuts = sorted(set(breaks))
+
+    def joined_between(a: int, b: int) -> bool:
+        return any(a <= c <= b for c in cuts)
+
+    merged: list[tuple[int, int]] = []
+    waiting: tuple[int, int] | None = None  # leading fragments, before any sentence
+    for start, end in segments(line, cuts):
+        if waiting is not None:
+            if joined_between(waiting[1], start):
+                merged.append(waiting)
+            else:
+                start = waiting[0]
+            waiting = None
+        if end - start <= FRAGMENT_CHARS and span_features(line[start:end]):
+            if merged and not joined_between(merged[-1][1], start):
+                merged[-1] = (merged[-1][0], end)
+            else:
+                waiting = (start, end)
+        else:
+            merged.append((start, end))
+    if waiting is not None:
+        merged.append(waiting)
+    return merged
 
 
 def _judge_parts(text: str, start: int, end: int, topic: _Topic | None, threshold: int, keep_coherence: float,
@@ -361,7 +383,7 @@ def _judge_span(text: str, start: int, end: int, topic: _Topic | None, threshold
         return None, topic
     if topic is None:
         topic = _Topic(text)
-    share, weight = topic.coherence(span)
+    share, weight = topic.coherence(span, start, end)
     if weight >= coherence.Thresholds().min_weight and share < FOREIGN_COHERENCE:
         found.append("foreign")
     points = score(found)
