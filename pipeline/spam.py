@@ -188,6 +188,11 @@ def score(found: list[str] | tuple[str, ...]) -> int:
     return sum(WEIGHTS[k] for k in kinds) + (WEIGHTS["promo"] if promos else 0) + (WEIGHTS["promo2"] if promos > 1 else 0)
 
 
+def _sells(found: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``found`` holds one of the things an ad does (contact, call to action, promotion)."""
+    return any(f in ("contact", "cta") or f.startswith("promo:") for f in found)
+
+
 def _decisive(found: list[str] | tuple[str, ...]) -> bool:
     """Two of the three things an ad must do: name what it sells, tell the reader to act, say how to reach the seller.
 
@@ -310,7 +315,7 @@ FRAGMENT_CHARS = 12
 
 def units(line: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
     """The spans of one line that are judged: its sentences (:func:`segments`), each fragment of
-    at most :data:`FRAGMENT_CHARS` characters that shows a feature (``急用钱？``, ``立即咨询``)
+    at most :data:`FRAGMENT_CHARS` characters that does what an ad does (``急用钱？``, ``立即咨询``)
     joined to the sentence before it (or, first in the line, to the one after it); never across
     a join an earlier stage made (``breaks``). A short sentence with no feature (``居民说好。``)
     stays a span of its own.
@@ -336,7 +341,7 @@ def units(line: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
             else:
                 start = waiting[0]
             waiting = None
-        if end - start <= FRAGMENT_CHARS and span_features(line[start:end]):
+        if end - start <= FRAGMENT_CHARS and _sells(span_features(line[start:end])):
             if merged and not joined_between(merged[-1][1], start):
                 merged[-1] = (merged[-1][0], end)
             else:
