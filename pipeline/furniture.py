@@ -59,8 +59,9 @@ CONTROLS = frozenset("""
 #: 主题, 对象) are not here: an event notice lists them and they are real text.
 META_KEYS = frozenset("""
 来源 文章来源 本文来源 原文来源 信息来源 新闻来源 稿源 出处 原标题 作者 本文作者 文章作者 文 图 记者 通讯员 编辑 责任编辑 责编 编审 审核 审校 校对 终审 值班编辑 监制 摄影 摄像
-发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 阅读 阅读量 阅读数 点击 点击量 点击数 人气
-评论 评论数 字数 字号 分类 栏目 频道 标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
+发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 浏览人次 访问量 阅读 阅读量 阅读数 阅读次数
+点击 点击量 点击数 点击次数 人气
+评论 评论数 字数 字号 分类 栏目 频道 标签 相关标签 文章标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
 """.split())
 #: Section names of portal menus and breadcrumbs (``首页 新闻 体育 财经``, ``首页 > 国内 > 正文``).
 SECTIONS = frozenset("""
@@ -68,7 +69,11 @@ SECTIONS = frozenset("""
 时尚 女性 育儿 美食 视频 图片 图集 直播 论坛 社区 博客 专题 专栏 评论 观点 正文 本地 地方 政务 公告 通知 动态 资讯 热点 排行
 原创 访谈 读书 历史 法治 生活 公益 招聘 服务 关于我们 联系我们 网站地图 帮助 English ENGLISH 更多 频道
 """.split())
-_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹]+|[【】\[\]()（）]+")
+#: Keys whose value is a list of short words (``标签：大数据 永川 产业园``).
+TAG_KEYS = frozenset("标签 相关标签 文章标签 关键词 关键字 Tags tags TAG 标签云".split())
+#: Control words with a variable part: 返回搜狐 (back to the site's name), 查看更多.
+_CONTROL = regex.compile(r"^(?:返回\p{Han}{1,6}|查看更多\p{Han}{0,4}|更多\p{Han}{0,4}[>»›]*|点击(?:查看|进入)\p{Han}{0,4})$")
+_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹，]+|,(?!\d{3})\h*|[【】\[\]()（）]+")
 _KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
 _COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$")
 _DATE = regex.compile(
@@ -85,7 +90,7 @@ def chunk_kind(chunk: str) -> str | None:
     >>> [chunk_kind(c) for c in ["收藏", "阅读：1234", "评论(12)", "2024-05-12", "3", "地点：市图书馆", "共享单车"]]
     ['control', 'key_value', 'count', 'date', 'number', None, None]
     """
-    if chunk in CONTROLS:
+    if chunk in CONTROLS or _CONTROL.match(chunk):
         return "control"
     kv = _KEY_VALUE.match(chunk)
     if kv and kv.group("key") in CONTROLS and (not kv.group("value") or kv.group("value") in CONTROLS):
@@ -126,6 +131,9 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     kinds = [chunk_kind(c) for c in chunks]
     if _is_breadcrumb(text, chunks, kinds):
         return ("breadcrumb",)
+    tags = _KEY_VALUE.match(chunks[0])
+    if tags and tags.group("key") in TAG_KEYS and all(len(c) <= 10 for c in chunks[1:]):
+        return ("tags",)
     if any(k is None for k in kinds):
         return None
     found = tuple(k for k in kinds if k is not None)
