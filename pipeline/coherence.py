@@ -209,6 +209,16 @@ def is_list_item(line: str) -> bool:
     return 0 < len(core) <= 48 and core[-1] not in _SENTENCE_END
 
 
+def is_list_block(text: str) -> bool:
+    r"""One list entry, or a paragraph whose every line is one (a list kept with single line breaks).
+
+    >>> is_list_block("· 川渝合作再提速\n· 成都地铁三号线明日试运行"), is_list_block("川渝合作再提速。\n下文")
+    (True, False)
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and all(is_list_item(line) for line in lines)
+
+
 # -- spam features ---------------------------------------------------------------------------
 
 #: The features (pipeline/features.py) that make a span junk whatever its topic.
@@ -360,7 +370,7 @@ def foreign_extent(
         if len(text) > MAX_UNIT_CHARS:  # a flattened page or a wall of text: never a block on this evidence
             judged.append(Judged(i, 0.0, None, "host"))
             break
-        if lists and is_list_item(text):
+        if lists and is_list_block(text):
             judged.append(Judged(i, 0.0, None, "list"))
             end = i + 1
             continue

@@ -41,6 +41,9 @@ from .removals import decide, removal_spans
 
 #: Longest line read as furniture: a control row, a metadata row.
 MAX_LINE_CHARS = 120
+#: A control phrase this long stands alone as furniture (点击加载更多); a shorter word (评论,
+#: 分享) alone may be a heading.
+STRONG_CONTROL_CHARS = 4
 #: Lines from either end of the document where a lone metadata field is furniture.
 EDGE_LINES = 4
 
@@ -52,6 +55,7 @@ CONTROLS = frozenset("""
 字号 字体 大 中 小 大字 中字 小字 默认 放大 缩小 A+ A- 繁体 简体 繁 简 繁體 切换
 首页 尾页 末页 上一页 下一页 上页 下页 上一篇 下一篇 上篇 下篇 上一条 下一条 前一页 后一页 跳转 转到 GO go 更多 更多>> 查看更多
 评论 网友评论 我要评论 发表评论 查看评论 热门评论 最新评论 评论区 参与评论 条评论 人评论 人参与 跟帖 我要跟帖 回复 点赞 赞 踩 顶
+登录 注册 退出 帮助 帮助中心 登录后发表评论 参与讨论 加载更多 点击加载更多 展开全文 展开 收起 阅读全文 查看全文 全文
 登录 注册 退出 投稿 我要投稿 订阅 RSS 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
 责任编辑 编辑 来源 作者 浏览 阅读 点击 发布 发布时间 时间 日期
 """.split())
@@ -75,12 +79,12 @@ TAG_KEYS = frozenset("标签 相关标签 文章标签 关键词 关键字 Tags 
 _CONTROL = regex.compile(r"^(?:返回\p{Han}{1,6}|查看更多\p{Han}{0,4}|更多\p{Han}{0,4}[>»›]*|点击(?:查看|进入)\p{Han}{0,4})$")
 _SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹，]+|,(?!\d{3})\h*|[【】\[\]()（）]+")
 _KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
-_COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$")
+_COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$|^(?:已有|共有|共)\d[\d,万]*(?:人|条)\p{Han}{0,4}$")
 _DATE = regex.compile(
     r"^(?:\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}(?::\d{2})?|"
     r"(?:星期|周)[一二三四五六日天]|[上下]午)$"
 )
-_NUMBER = regex.compile(r"^(?:\d{1,3}(?:,\d{3})*|第\d{1,3}页|共\d{1,4}页|\.\.\.|…)$")
+_NUMBER = regex.compile(r"^(?:\d{1,3}(?:,\d{3})*|第\d{1,3}页|(?:本文)?共\d{1,4}页[:：]?|\.\.\.|…)$")
 _SENTENCE = regex.compile(r"[。！？!?；;]")
 
 
@@ -105,13 +109,23 @@ def chunk_kind(chunk: str) -> str | None:
         return "count"
     if chunk in SECTIONS:
         return "section"
+    if chunk in _COUNT_WORDS:
+        return "count"  # 已有 12 人参与, 本文共 3 页: the words around a spaced number
     return None
+
+
+#: What a counter counts, besides control words: 12人参与, 已有3条评论.
+_COUNTED = frozenset("次 人 条 万 人参与 已有 共有 共 人评论 条评论 人阅读 人浏览 人点赞".split())
+
+
+#: Words of a counter written with spaces around its number (已有 12 人参与, 本文共 3 页).
+_COUNT_WORDS = _COUNTED | frozenset("本文共 页 页： 页: 第 条 人次".split())
 
 
 def _controls_in(chunk: str) -> bool:
     """A count chunk names what it counts with a control word (``评论(12)``, ``12人参与``, ``阅读1234``)."""
     words = regex.sub(r"[\d,，.万千+()（）]+", " ", chunk).split()
-    return bool(words) and all(w in CONTROLS or w in META_KEYS or w in ("次", "人", "条", "人参与", "万") for w in words)
+    return bool(words) and all(w in CONTROLS or w in META_KEYS or w in _COUNTED for w in words)
 
 
 def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
@@ -143,6 +157,8 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
         return found
     if found == ("key_value",) and at_edge:
         return found
+    if found == ("control",) and len(chunks[0]) >= STRONG_CONTROL_CHARS:
+        return found  # 点击加载更多, 返回顶部: a phrase no heading is made of; 评论 alone may be one
     return None
 
 
