@@ -381,7 +381,8 @@ def foreign_extent(
             # is the page's own heading, not an entry of the list.
             judged.append(Judged(i, 0.0, None, "host"))
             last = judged[-2]
-            if last.verdict == "list":
+            # (a paragraph of several entries is the list itself, not a heading after it)
+            if last.verdict == "list" and "\n" not in paragraphs[last.unit].strip():
                 lead = content_bigrams("\n".join(paragraphs[i : i + 2]))
                 headline = coherence(content_bigrams(paragraphs[last.unit]), lead)
                 # A block at the very top of the page: the page's own title is the line
