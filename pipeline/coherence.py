@@ -209,6 +209,11 @@ def is_list_item(line: str) -> bool:
     return 0 < len(core) <= 48 and core[-1] not in _SENTENCE_END
 
 
+def _entry_key(line: str) -> str:
+    """A list entry as compared with another: its bullet and spaces gone (``· 第一章 总则`` → ``第一章总则``)."""
+    return regex.sub(r"\s+", "", _LIST_MARK.sub("", line.strip()))
+
+
 def is_list_block(text: str) -> bool:
     r"""One list entry, or a paragraph whose every line is one (a list kept with single line breaks).
 
@@ -360,6 +365,7 @@ def foreign_extent(
         host = content_bigrams(before + "\n" + "\n".join(rest))
     block: dict[int | str, float] = {}
     judged: list[Judged] = []
+    listed: set[str] = set()  # the list entries seen so far (lists mode)
     end = first
     stop = min(len(paragraphs), first + max_paragraphs)
     for i in range(first, stop):
@@ -371,6 +377,13 @@ def foreign_extent(
             judged.append(Judged(i, 0.0, None, "host"))
             break
         if lists and is_list_block(text):
+            entries = [_entry_key(line) for line in text.split("\n") if line.strip()]
+            if any(e in listed for e in entries):
+                # An entry the list already had: the text's own heading that a table of
+                # contents listed (第一章 总则 after 目录 … 第一章 总则). The block ends here.
+                judged.append(Judged(i, 0.0, None, "heading"))
+                break
+            listed.update(entries)
             judged.append(Judged(i, 0.0, None, "list"))
             end = i + 1
             continue
