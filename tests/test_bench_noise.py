@@ -138,3 +138,24 @@ def test_measures():
     assert residue([Probe(brk, list(brk.probes))], "一二三四\n五六七八", "一二三四五六七八") == [1]
     assert residue([Probe(brk, list(brk.probes))], "一二三四五六七八", "一二三四五六七八") == [0]
     assert isinstance(FAMILIES["broken"][0], Op)
+
+
+def test_the_measures_see_all_junk_in_the_noisy_input_and_none_in_the_clean_page():
+    """Calibration of the measures themselves (not of the pipeline): an identity 'cleaner' leaves all, a perfect one none."""
+    from benchmarks.bench_noise import _lines, prepare
+
+    cases = make_cases("test", _docs(), per_cell=2)
+    size: dict[str, int] = {}
+    left: dict[str, int] = {}
+    for case in cases:
+        probes = prepare(list(case.items))
+        assert residue(probes, case.clean, case.clean) == [0] * len(probes)
+        for probe, kept in zip(probes, residue(probes, case.text, case.clean)):
+            size[probe.item.family] = size.get(probe.item.family, 0) + probe.size
+            left[probe.item.family] = left.get(probe.item.family, 0) + kept
+        clean = _lines(case.clean)
+        assert found(clean, clean) == sum(map(len, clean))
+        assert found(clean, _lines(case.text)) >= 0.95 * sum(map(len, clean))
+    for family in FAMILIES:
+        # Mojibake probes are normalised (OpenCC) as the pipeline would; the raw input is not.
+        assert left[family] >= (0.8 if family == "mojibake" else 0.97) * size[family], family
