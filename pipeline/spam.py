@@ -119,7 +119,11 @@ DECORATION = regex.compile(r"[★☆◆◇▲△▼▽►◄♥❤✔☞☛→�
 #: Where a span may end: sentence ends, and the separators ads are strung with.
 _SEGMENT = regex.compile(r"[^。！？!?；;\n|｜]*(?:[。！？!?；;]+[”」』）)]?|[|｜]|(?=\n)|$)")
 #: Bracketed groups inside a sentence (an inline ad in brackets: （咨询微信：abc123）).
-_BRACKETED = regex.compile(r"[（(【\[][^（()）【】\[\]\n]{2,80}[）)】\]]")
+_BRACKETED = regex.compile(r"（[^（）\n]{2,120}）|\([^()\n]{2,120}\)|【[^【】\n]{2,120}】|\[[^\[\]\n]{2,120}\]")
+#: Where a clause of a sentence ends: an inline ad inside a long sentence is a run of clauses.
+_CLAUSE = regex.compile(r"[^，,、；;\s|｜。！？!?]+[，,、；;\s|｜。！？!?]*")  # (a colon binds: 微信：abc123)
+#: A line with a sentence end before its last character holds sentences: it is not judged whole.
+_INNER_END = regex.compile(r"[。！？!?；;](?=.*[^\s”」』）)。！？!?])")
 _LATIN_OR_DIGIT = regex.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _HAN = regex.compile(r"\p{Han}")
 _CONTENT = regex.compile(r"[\p{L}\p{N}]")
@@ -287,30 +291,141 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
           breaks: Sequence[int] = ()) -> list[Verdict]:
     """Every span of ``text`` that shows a decisive feature, judged (the spam ones have ``spam``).
 
-    The spans are the sentences of each line (:func:`units`: a fragment too short to be a
-    sentence, ``急用钱？`` or ``戳这里>>``, goes with its neighbour, so an ad strung from
-    punchy fragments shows its evidence together). In each, bracketed groups are judged
-    first (an ad in brackets inside a real sentence, ``…培训课程（咨询微信：dsj_2024，名额
-    有限），面向…``, goes alone), then the sentence without the groups that went.
-    ``breaks`` are places where an earlier stage joined two lines (:func:`segments`).
+    Line by line, from the largest unit that may be an ad to the smallest:
+
+    1. bracketed groups (an ad in brackets inside a real sentence, ``…培训课程（咨询微信：
+       dsj_2024，名额有限），面向…``, goes alone, even when it holds a sentence end);
+    2. a short line that holds no sentence end before its last character, whole (an ad
+       line strung with commas and separators: ``友情链接：A | B | C | x.info``);
+    3. its sentences (:func:`units`: a fragment too short to be a sentence, ``急用钱？``,
+       goes with its neighbour, so an ad strung from punchy fragments shows its evidence
+       together);
+    4. in a sentence that is spam as a whole but holds prose too, or is too long to be
+       judged whole, the runs of clauses that carry the ad (:func:`_clause_runs`): the
+       inline ad goes, the clauses of the sentence around it stay.
+
+    ``breaks`` are places where an earlier stage joined two lines (:func:`segments`); a
+    line holding one is never judged whole.
     """
     if not any(p.search(text) for p in _TRIGGERS):
         return []
     cuts = sorted(set(breaks))
-    topic: _Topic | None = None
-    verdicts: list[Verdict] = []
+    judge_span = _Judge(text, threshold, keep_coherence)
     for line_start, line_end in _lines(text):
         if not any(p.search(text, line_start, line_end) for p in _TRIGGERS):
             continue
         line = text[line_start:line_end]
-        for start, end in units(line, [c - line_start for c in cuts if line_start < c < line_end]):
-            topic = _judge_parts(text, start + line_start, end + line_start, topic, threshold, keep_coherence,
-                                 verdicts)
-    return verdicts
+        gone = []  # (start, end) in the line of the brackets that went
+        for m in _BRACKETED.finditer(line):
+            if m.end() - m.start() < len(line) and any(p.search(m.group()) for p in _TRIGGERS):
+                if judge_span(line_start + m.start(), line_start + m.end()):
+                    gone.append(m.span())
+        rest = _without(line, gone)
+        if not any(p.search(rest) for p in _TRIGGERS):
+            continue
+        line_cuts = [c - line_start for c in cuts if line_start < c < line_end]
+        if len(rest) <= LINE_CHARS and not line_cuts and not _INNER_END.search(rest) and not gone:
+            if judge_span(line_start, line_end, keep=False):
+                continue
+        for start, end in units(line, line_cuts):
+            inner = [(max(a, start) - start, min(b, end) - start) for a, b in gone if a < end and b > start]
+            piece = _without(line[start:end], inner)
+            if not any(p.search(piece) for p in _TRIGGERS):
+                continue
+            whole = end - start <= MAX_SPAN_CHARS
+            if whole and not _holds_prose(piece):
+                if judge_span(line_start + start, line_start + end, shown=piece if inner else None):
+                    continue
+            for a, b in _clause_runs(line, start, end, gone):
+                judge_span(line_start + a, line_start + b)
+    return judge_span.verdicts
+
+
+def _without(text: str, gone: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the ranges ``gone`` (sorted, disjoint) left out."""
+    if not gone:
+        return text
+    return "".join(text[a:b] for a, b in zip([0] + [e for _, e in gone], [s for s, _ in gone] + [len(text)]))
+
+
+#: A line this short with no sentence end inside it is judged whole.
+LINE_CHARS = 100
+#: A clause this long with no feature is prose: a sentence holding one is judged by its clauses.
+PROSE_CLAUSE_CHARS = 6
+
+
+def _holds_prose(sentence: str) -> bool:
+    """Whether a sentence holds a clause of plain prose (:data:`PROSE_CLAUSE_CHARS` or more, no feature).
+
+    >>> _holds_prose("急用钱？身份证就能贷，秒到账！戳这里>>"), _holds_prose("园区负责人说，加微信abc12345领红包")
+    (False, True)
+    """
+    return any(len(m.group().strip("，,、；;|｜。！？!? ")) >= PROSE_CLAUSE_CHARS and not span_features(m.group())
+               for m in _CLAUSE.finditer(sentence))
+
+
+def _clause_runs(line: str, start: int, end: int, gone: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The runs of consecutive clauses of ``line[start:end]`` that carry a feature, outside ``gone``.
+
+    A clause with no feature ends a run, unless it is a short one between two that carry one
+    (``日结200元，不收费用，联系QQ``: the middle clause is part of the ad).
+
+    >>> t = "园区负责人说，加微信abc12345，日结兼职，园区今年营收过亿。"
+    >>> [t[a:b] for a, b in _clause_runs(t, 0, len(t), [])]
+    ['加微信abc12345，日结兼职，']
+    """
+    clauses = [(start + m.start(), start + m.end()) for m in _CLAUSE.finditer(line[start:end])
+               if not any(a <= start + m.start() and start + m.end() <= b for a, b in gone)]
+    marks = [bool(span_features(line[a:b])) for a, b in clauses]
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(clauses):
+        if not marks[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(clauses) and (marks[j + 1] or (
+                j + 2 < len(clauses) and marks[j + 2] and clauses[j + 1][1] - clauses[j + 1][0] <= FRAGMENT_CHARS)):
+            j += 1
+        runs.append((clauses[i][0], clauses[j][1]))
+        i = j + 1
+    return runs
+
+
+class _Judge:
+    """Judges spans of one text against its topic (built once, when first needed); keeps the verdicts."""
+
+    def __init__(self, text: str, threshold: int, keep_coherence: float) -> None:
+        self.text, self.threshold, self.keep_coherence = text, threshold, keep_coherence
+        self.topic: _Topic | None = None
+        self.verdicts: list[Verdict] = []
+
+    def __call__(self, start: int, end: int, shown: str | None = None, keep: bool = True) -> bool:
+        """Judge ``text[start:end]`` (its features read from ``shown`` when given); True when it is spam.
+
+        With ``keep=False`` a verdict that is not spam is not kept (a whole line tried first,
+        judged again by its parts).
+        """
+        span = self.text[start:end] if shown is None else shown
+        found = span_features(span)
+        if not _decisive(found):
+            return False
+        if self.topic is None:
+            self.topic = _Topic(self.text)
+        share, weight = self.topic.coherence(span, start, end)
+        if weight >= coherence.Thresholds().min_weight and share < FOREIGN_COHERENCE:
+            found.append("foreign")
+        points = score(found)
+        own = share >= self.keep_coherence and "contact" not in found
+        spam = points >= self.threshold and not own
+        if spam or keep:
+            end = len(self.text[:end].rstrip(" ，,、：:；;"))  # a run's trailing comma stays with the text
+            self.verdicts.append(Verdict(start, max(end, start + 1), tuple(found), points, round(share, 3), spam))
+        return spam
 
 
 #: A piece this short is a fragment, not a sentence: it is judged with its neighbour.
-FRAGMENT_CHARS = 12
+FRAGMENT_CHARS = 16
 
 
 def units(line: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -351,49 +466,6 @@ def units(line: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
     if waiting is not None:
         merged.append(waiting)
     return merged
-
-
-def _judge_parts(text: str, start: int, end: int, topic: _Topic | None, threshold: int, keep_coherence: float,
-                 verdicts: list[Verdict]) -> _Topic | None:
-    """Judge one sentence: its bracketed groups, then the sentence without the groups that went."""
-    span = text[start:end]
-    if not any(p.search(span) for p in _TRIGGERS):
-        return topic
-    removed: list[tuple[int, int]] = []
-    for m in _BRACKETED.finditer(span):
-        if m.end() - m.start() == end - start or not any(p.search(m.group()) for p in _TRIGGERS):
-            continue
-        verdict, topic = _judge_span(text, start + m.start(), start + m.end(), topic, threshold, keep_coherence)
-        if verdict is not None:
-            verdicts.append(verdict)
-            if verdict.spam:
-                removed.append((m.start(), m.end()))
-    if len(span) > MAX_SPAN_CHARS:
-        return topic  # a long sentence is prose (or a flattened page): only its bracketed ads go
-    rest = "".join(span[a:b] for a, b in zip([0] + [e for _, e in removed], [s for s, _ in removed] + [len(span)]))
-    if removed and not any(p.search(rest) for p in _TRIGGERS):
-        return topic
-    verdict, topic = _judge_span(text, start, end, topic, threshold, keep_coherence, rest if removed else None)
-    if verdict is not None:
-        verdicts.append(verdict)
-    return topic
-
-
-def _judge_span(text: str, start: int, end: int, topic: _Topic | None, threshold: int,
-                keep_coherence: float, shown: str | None = None) -> tuple[Verdict | None, _Topic | None]:
-    """Judge ``text[start:end]`` (its features read from ``shown`` when given: the span less what went)."""
-    span = text[start:end] if shown is None else shown
-    found = span_features(span)
-    if not _decisive(found):
-        return None, topic
-    if topic is None:
-        topic = _Topic(text)
-    share, weight = topic.coherence(span, start, end)
-    if weight >= coherence.Thresholds().min_weight and share < FOREIGN_COHERENCE:
-        found.append("foreign")
-    points = score(found)
-    own = share >= keep_coherence and "contact" not in found
-    return Verdict(start, end, tuple(found), points, round(share, 3), points >= threshold and not own), topic
 
 
 def find_spam(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
