@@ -11,6 +11,14 @@ stage runs, and per class the benchmark prints:
   documents that come back identical);
 * ``collateral``: characters changed outside the damaged span (should be 0).
 
+Then mojibake spans inside otherwise clean lines (``run_spans``): a span of
+4–40 characters that some other text became by a real misreading (UTF-8 read
+as GBK, GBK read as UTF-8 with replacement, GBK read as Windows-1252, Big5 and
+GBK read as each other; lossy ones included) inserted into a clean line of
+the People's Daily sample. Per misreading: the share of lines that come back
+with the span's text exactly, exactly but for ``〓`` where bytes were lost,
+as the clean line (the junk removed), or with junk left.
+
 Then false positives: characters changed on the clean text, on its
 Traditional form (OpenCC s2t) and on generated text mixing English, code,
 URLs and numbers. Then throughput in MB/s on clean and on damaged documents,
@@ -39,9 +47,9 @@ import regex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpora import clean_news_text, group_lines  # noqa: E402
+from benchmarks.corpora import clean_news_lines, clean_news_text, group_lines  # noqa: E402
 from pipeline.document import Document  # noqa: E402
-from pipeline.repair import Repair  # noqa: E402
+from pipeline.repair import LOST_MARKER, Repair  # noqa: E402
 
 DOC_BYTES = 3_000
 
@@ -213,6 +221,121 @@ CLASSES: dict[str, Callable[[random.Random, str], Damage | None]] = {
     "html_tag (inline)": insertion(_inline_tag),
     "invisible_char": insertion(lambda r: r.choice(["\u200b", "\ufeff", "\x07", "\u00ad", "\u200b\u200b"])),
 }
+
+
+# -- mojibake spans inside clean lines ---------------------------------------------------------
+#
+# A field of one page pasted into another: a clean line holds a span of 4–40
+# characters that some other text became by a real misreading. Where the bytes
+# allow it the span should come back as that text; where they do not (a decoder
+# replaced bytes with U+FFFD) the junk should go, logged, rather than stay.
+
+
+@dataclass(frozen=True)
+class SpanCase:
+    """A clean line with a mojibake span inserted at ``at``; ``truth`` is what the span was."""
+
+    line: str
+    at: int
+    truth: str
+    seen: str
+
+    @property
+    def text(self) -> str:
+        return self.line[: self.at] + self.seen + self.line[self.at :]
+
+
+def _gbk_as_utf8(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+#: Misreadings a span is made by: (bytes of, read as, uses Traditional text).
+SPAN_MISREADINGS: dict[str, tuple[str, Callable[[bytes], str], bool]] = {
+    "utf8_as_gbk": ("utf-8", lambda b: b.decode("gb18030", errors="replace"), False),
+    "gbk_as_utf8 (replaced)": ("gbk", _gbk_as_utf8, False),
+    "gbk_as_latin1": ("gbk", _windows_1252, False),
+    "big5_as_gbk": ("big5hkscs", lambda b: b.decode("gb18030", errors="replace"), True),
+    "gbk_as_big5": ("gbk", lambda b: b.decode("big5hkscs", errors="replace"), False),
+}
+SPAN_MIN, SPAN_MAX = 4, 40
+
+
+def span_cases(rng: random.Random, lines: list[str], n: int, kind: str) -> list[SpanCase]:
+    """``n`` lines, each with a span of ``kind`` misreading (4–40 characters) inserted between two characters."""
+    encoding, decode, _ = SPAN_MISREADINGS[kind]
+    cases: list[SpanCase] = []
+    while len(cases) < n:
+        line, source = rng.choice(lines), rng.choice(lines)
+        length = rng.randint(2, 28)
+        start = rng.randrange(max(1, len(source) - length))
+        truth = source[start : start + length]
+        try:
+            seen = decode(truth.encode(encoding))
+        except UnicodeError:
+            continue
+        if seen == truth or not SPAN_MIN <= len(seen) <= SPAN_MAX or len(line) < 10:
+            continue
+        cases.append(SpanCase(line, rng.randrange(1, len(line)), truth, seen))
+    return cases
+
+
+@dataclass
+class SpanTally:
+    cases: int = 0
+    restored: int = 0  # the line with the span's text, exactly
+    marked: int = 0  # the same but for the lost-character marker where bytes were lost
+    removed: int = 0  # the clean line, the junk gone
+    left: int = 0  # anything else: junk (or part of it) still there
+    clean_changed: int = 0  # the line around the span did not survive as it was
+
+
+def score_span(case: SpanCase, repaired: str, tally: SpanTally) -> None:
+    tally.cases += 1
+    before, after = case.line[: case.at], case.line[case.at :]
+    truth = before + case.truth + after
+    if repaired == truth:
+        tally.restored += 1
+    elif len(repaired) == len(truth) and all(a == b or a == LOST_MARKER for a, b in zip(repaired, truth)):
+        tally.marked += 1
+    elif repaired == case.line:
+        tally.removed += 1
+    else:
+        tally.left += 1
+    if not (repaired.startswith(before) and repaired.endswith(after)):
+        tally.clean_changed += 1
+
+
+def run_spans(stage: Repair, n: int, seed: int = 20240513) -> dict[str, SpanTally]:
+    """Per misreading, what becomes of a mojibake span inside a clean line."""
+    rng = random.Random(seed)
+    simplified = [line for line in clean_news_lines() if len(line) >= 10]
+    converter = opencc.OpenCC("s2t.json")
+    tallies: dict[str, SpanTally] = {}
+    for kind, (_, _, traditional) in SPAN_MISREADINGS.items():
+        pool = [converter.convert(line) for line in simplified[: 4 * n]] if traditional else simplified
+        tally = tallies.setdefault(kind, SpanTally())
+        for case in span_cases(rng, pool, n, kind):
+            repaired, _ = repair_text(stage, case.text, kind)
+            score_span(case, repaired, tally)
+    return tallies
+
+
+def span_report(tallies: dict[str, SpanTally]) -> str:
+    lines = ["mojibake span in a clean line            cases  restored    marked   removed      left  line changed"]
+    total = SpanTally()
+    for kind, t in tallies.items():
+        lines.append(
+            f"{kind:36s} {t.cases:9d} {t.restored / t.cases:9.1%} {t.marked / t.cases:9.1%} {t.removed / t.cases:9.1%}"
+            f" {t.left / t.cases:9.1%} {t.clean_changed:13d}"
+        )
+        for field in ("cases", "restored", "marked", "removed", "left", "clean_changed"):
+            setattr(total, field, getattr(total, field) + getattr(t, field))
+    lines.append(
+        f"{'all':36s} {total.cases:9d} {total.restored / total.cases:9.1%} {total.marked / total.cases:9.1%}"
+        f" {total.removed / total.cases:9.1%}"
+        f" {total.left / total.cases:9.1%} {total.clean_changed:13d}"
+    )
+    return "\n".join(lines)
 
 
 # -- scoring -------------------------------------------------------------------------------
@@ -416,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = args.bytes or (40_000 if args.quick else 1_000_000)
     print(report(run(size)))
+    print()
+    print(span_report(run_spans(Repair(), 30 if args.quick else 400)))
     return 0
 
 

@@ -1130,8 +1130,18 @@ def utf8_as_gbk(text: str, marker: str = LOST_MARKER) -> list[Fix]:
             # the last place where both readings are at a character boundary
             end = max(off for off in offsets if b.start() <= off <= b.end() and (off - b.start()) % 3 == 0)
             last = index[end]
+            upto, after = run, text[m.end() : m.end() + 1]
+            if 0 < last < len(run) and run[last - 1] == "\ufffd" and b.end() == offsets[last]:
+                # The U+FFFD read as 0x80 completed the stretch's last character and
+                # what follows is not UTF-8: the misread field ended there, with one
+                # byte left over that the decoder could not pair (a field of an odd
+                # number of characters; a last character ending in 0x80 is 1 in 64).
+                # The text after it is another field's: no word pair across the seam.
+                upto, after = run[:last], " "
+                end = max(off for off in offsets if b.start() <= off < offsets[last - 1] and (off - b.start()) % 3 == 0)
+                last = index[end]
             repaired = data[b.start() : end].decode("utf-8")
-            odd, last = _odd_utf8_end(data, offsets, end, last, run, text[m.end() : m.end() + 1], marker)
+            odd, last = _odd_utf8_end(data, offsets, end, last, upto, after, marker)
             repaired += odd
             seen = run[first:last]
             if _accept(seen, repaired):

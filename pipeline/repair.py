@@ -36,6 +36,7 @@ from typing import ClassVar
 import ftfy
 import regex
 
+from . import charmodel
 from .document import Document, apply_spans, diff_spans
 from .mojibake import (
     BIG5_AS_GBK,
@@ -96,6 +97,20 @@ def needs_repair(text: str) -> bool:
 # 0xCC / 0xCD that MSVC fills uninitialised stack / heap memory with, read as GBK.
 _JUNK = regex.compile(r"(?:锟斤拷)+锟?|烫{3,}|屯{3,}")
 _REPLACEMENT_RUN = regex.compile("\ufffd+")
+# What a decoder with errors="replace" leaves between its U+FFFDs when it read
+# GBK (or Big5) bytes as UTF-8: a GBK character whose trail byte is 0x80-0xBF
+# and lead 0xC2-0xDF is a valid two-byte UTF-8 sequence, a Greek, Cyrillic,
+# Arabic or Latin-extended letter (runs of them: ``ڽϵ͵ĺ``); three bytes that
+# happen to form a sequence give any BMP character, a rare hanzi (``鼮``); a
+# trail byte in 0x40-0x7E is an ASCII sign. Never white space or punctuation.
+_TWO = r"[\u00a1-\u07ff]"  # one GBK character read as two-byte UTF-8 (signs such as ``·¶`` too)
+_OTHER = r"[^\s\p{P}\x00-\u07ff\ufffd]|[!-~]"  # at most two of these between two U+FFFDs
+_EDGE = rf"{_TWO}|[^\s\p{{P}}\x00-\x7f\p{{Han}}\u3000-\u30ff\uff00-\uffef\ufffd]"  # before the first, after the last
+_REPLACED_JUNK = regex.compile(
+    rf"(?V1)(?:{_EDGE}){{0,8}}+\ufffd+(?:(?=[^\ufffd]){_TWO}*+(?:(?:{_OTHER}){_TWO}*+){{0,2}}\ufffd+)*(?:{_EDGE}){{0,8}}+"
+)
+JUNK_MIN_REPLACEMENTS = 3  # U+FFFDs a run needs before what lies between them counts as junk
+JUNK_MIN_SHARE = 0.5  # and the share of the run they make up: lossy decoding leaves mostly U+FFFD
 
 
 def unrecoverable(text: str) -> list[Fix]:
@@ -113,15 +128,87 @@ def unrecoverable(text: str) -> list[Fix]:
     return [(m.start(), m.end(), "", "unrecoverable") for m in _JUNK.finditer(text)]
 
 
+class _Lines:
+    """Length and CJK-ness of the line holding a position, for positions in increasing order.
+
+    Each line is scanned once, and each search for a line start stops at the
+    previous line's end, so a text costs one pass however many runs it holds.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text, self.start, self.end, self.facts = text, 0, -1, (0, False)
+
+    def at(self, pos: int) -> tuple[int, bool]:
+        if pos > self.end:
+            self.start = self.text.rfind("\n", max(self.end, 0), pos) + 1 or max(self.end + 1, 0)
+            end = self.text.find("\n", pos)
+            self.end = len(self.text) if end < 0 else end
+            line = self.text[self.start : self.end]
+            self.facts = (len(line.strip()), bool(_CJK_TEXT.search(line)))
+        return self.facts
+
+
+#: A hanzi at the edge of a junk run goes with it only if the character model
+#: has never seen it: three junk bytes make a random CJK code point, mostly one
+#: outside the 13,072 characters of ``charfreq.tsv``; a name's rare character
+#: (``鑫`` −12.7, ``堃`` −15.1) is in the list and stays.
+JUNK_EDGE_LOGPROB = -19.0
+
+
+def _junk_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Take along a hanzi the character model has never seen at either edge of a junk run.
+
+    >>> _junk_edges("母\ufffdй\ufffd\ufffd鼮舰", 1, 5), _junk_edges("张\ufffdй\ufffd\ufffd鑫磊", 1, 5)
+    ((1, 6), (1, 5))
+    """
+    if start > 0 and is_han(text[start - 1]) and charmodel.logprob(text[start - 1]) < JUNK_EDGE_LOGPROB:
+        start -= 1
+    if end < len(text) and is_han(text[end]) and charmodel.logprob(text[end]) < JUNK_EDGE_LOGPROB:
+        end += 1
+    return start, end
+
+
 def replacement_chars(text: str) -> list[Fix]:
     """Remove U+FFFD: a decoder already threw the bytes away, nothing is left to repair.
 
+    Where U+FFFD is most of a stretch (at least three, and half its
+    characters), the stretch is what a lossy decoder made of a whole field,
+    and the few characters between the U+FFFDs are the bytes that happened to
+    decode (GBK read as UTF-8: ``中国书籍`` → ``�й��鼮�``): they go with them,
+    as ``unrecoverable``. Real text between two lost bytes has more than two
+    characters or punctuation, and stays.
+
     >>> replacement_chars("中\ufffd\ufffd文")
     [(1, 3, '', 'replacement_char')]
+    >>> junk = "的中国书籍".encode("gbk").decode("utf-8", "replace")
+    >>> junk
+    '\ufffd\ufffd\ufffdй\ufffd\ufffd鼮'
+    >>> replacement_chars("航空母" + junk + "舰上")
+    [(3, 10, '', 'unrecoverable')]
+    >>> replacement_chars("数据\ufffd丢失了\ufffd，请重试\ufffd")
+    [(2, 3, '', 'replacement_char'), (6, 7, '', 'replacement_char'), (11, 12, '', 'replacement_char')]
     """
     if "\ufffd" not in text:
         return []
-    return [(m.start(), m.end(), "", "replacement_char") for m in _REPLACEMENT_RUN.finditer(text)]
+    fixes: list[Fix] = []
+    lines = _Lines(text)
+    for m in _REPLACED_JUNK.finditer(text):
+        lost = m.group().count("\ufffd")
+        # a run of U+FFFD alone is only that: what stands beside it is not evidence
+        if lost == len(m.group()):
+            continue
+        if lost >= JUNK_MIN_REPLACEMENTS and lost >= JUNK_MIN_SHARE * len(m.group()):
+            # In a Latin line the characters between U+FFFDs are ftfy's partial
+            # repairs (``It�¢��s``), which ftfy keeps; GBK junk is what Chinese became.
+            length, cjk = lines.at(m.start())
+            if not cjk and len(m.group()) * 2 < length:
+                continue
+            fixes.append((*_junk_edges(text, m.start(), m.end()), "", "unrecoverable"))
+    taken = {i for s, e, _, _ in fixes for i in range(s, e)}
+    fixes += [
+        (m.start(), m.end(), "", "replacement_char") for m in _REPLACEMENT_RUN.finditer(text) if m.start() not in taken
+    ]
+    return sorted(fixes)
 
 
 # ---------------------------------------------------------------------------

@@ -291,3 +291,54 @@ def test_benchmark_quick_mode_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_repair.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "gbk_frameshift" in out and "MB/s" in out and "peak RSS" in out
+
+
+# -- mojibake spans inside clean lines ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["的中国书籍，书桌上摆着", "家口市邮电局局长", "１２月份各省（区、市）商品零售价格变动"])
+def test_gbk_read_as_utf8_with_replacement_is_removed_whole(field: str) -> None:
+    # the bytes are gone; what decoded between the U+FFFDs (й, ϰ, ·, a rare hanzi) goes with them
+    junk = field.encode("gbk").decode("utf-8", errors="replace")
+    line = "航空母舰上载有１９架直升机。"
+    doc = run(line[:4] + junk + line[4:])
+    assert doc.text == line
+    assert {e.rule for e in doc.edits} <= {"unrecoverable", "replacement_char"}
+    assert "unrecoverable" in {e.rule for e in doc.edits} or set(junk) == {"\ufffd"}
+
+
+def test_text_between_lost_bytes_stays() -> None:
+    # real words between single lost bytes are not junk: only the U+FFFDs go
+    assert run("数据\ufffd丢失了\ufffd，请重试\ufffd。").text == "数据丢失了，请重试。"
+    assert run("张\ufffd\ufffd\ufffd鑫磊说").text == "张鑫磊说"  # a name's rare character next to the run stays
+
+
+def test_a_latin_line_keeps_what_ftfy_repaired_between_lost_bytes() -> None:
+    # `¢` between U+FFFDs is ftfy's partial repair in an English line, not GBK junk
+    assert run("It\ufffd¢\ufffd\ufffds classic and long enough.").text == "It¢s classic and long enough."
+
+
+def test_utf8_read_as_gbk_ending_inside_a_clean_line_marks_its_lost_byte() -> None:
+    # 网 = E7 BD 91: the decoder could not pair the last byte; reading its U+FFFD as
+    # 0x80 would give 罀 (E7 BD 80). The next character is another field's.
+    damaged = "新闻：" + "中文网".encode().decode("gb18030", errors="replace") + "的报道"
+    assert run(damaged).text == "新闻：中文〓的报道"
+    # with an even number of characters nothing is lost
+    damaged = "新闻：" + "中文网页".encode().decode("gb18030", errors="replace") + "的报道"
+    assert run(damaged).text == "新闻：中文网页的报道"
+
+
+def test_benchmark_span_measurement_runs() -> None:
+    tallies = bench_repair.run_spans(Repair(), 8)
+    assert set(tallies) == set(bench_repair.SPAN_MISREADINGS)
+    for tally in tallies.values():
+        assert tally.cases == 8 == tally.restored + tally.marked + tally.removed + tally.left
+    assert "restored" in bench_repair.span_report(tallies)
+
+
+def test_a_known_hanzi_at_the_edge_of_junk_stays() -> None:
+    # 俪 here is three junk bytes, but it is a real character (伉俪): losing a
+    # real one next to junk would be worse than leaving one of junk
+    junk = "首都雅典开".encode("gbk").decode("utf-8", errors="replace")
+    assert junk.endswith("俪")
+    assert run("航空母舰" + junk + "上载有直升机。").text == "航空母舰俪上载有直升机。"
