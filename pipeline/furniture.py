@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -65,6 +66,7 @@ META_KEYS = frozenset("""
 来源 文章来源 本文来源 原文来源 信息来源 新闻来源 稿源 出处 原标题 作者 本文作者 文章作者 文 图 记者 通讯员 编辑 责任编辑 责编 编审 审核 审校 校对 终审 值班编辑 监制 摄影 摄像
 发布 发布时间 发布日期 发表时间 发表于 更新时间 更新 时间 日期 浏览 浏览量 浏览次数 浏览人次 访问量 阅读 阅读量 阅读数 阅读次数
 点击 点击量 点击数 点击次数 人气
+提问者 回答者 楼主 发帖人 答主 发布者 发布人 上传者 投稿人 原作者 译者 出品 出品人 制作 统筹 策划
 评论 评论数 字数 字号 分类 栏目 频道 标签 相关标签 文章标签 关键词 关键字 Tags tags TAG 标签云 所属专题 专题
 """.split())
 #: Section names of portal menus and breadcrumbs (``首页 新闻 体育 财经``, ``首页 > 国内 > 正文``).
@@ -77,7 +79,7 @@ SECTIONS = frozenset("""
 TAG_KEYS = frozenset("标签 相关标签 文章标签 关键词 关键字 Tags tags TAG 标签云".split())
 #: Control words with a variable part: 返回搜狐 (back to the site's name), 查看更多.
 _CONTROL = regex.compile(r"^(?:返回\p{Han}{1,6}|查看更多\p{Han}{0,4}|更多\p{Han}{0,4}[>»›]*|点击(?:查看|进入)\p{Han}{0,4})$")
-_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹，]+|,(?!\d{3})\h*|[【】\[\]()（）]+")
+_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹→⇒，]+|,(?!\d{3})\h*|[【】\[\]()（）]+")
 _KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
 _COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$|^(?:已有|共有|共)\d[\d,万]*(?:人|条)\p{Han}{0,4}$")
 _DATE = regex.compile(
@@ -149,7 +151,7 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     if tags and tags.group("key") in TAG_KEYS and all(len(c) <= 10 for c in chunks[1:]):
         return ("tags",)
     if any(k is None for k in kinds):
-        return None
+        return ("dated_row",) if _is_dated_row(chunks, kinds) else None
     found = tuple(k for k in kinds if k is not None)
     if set(found) == {"section"} and len(found) < 3:
         return None  # 新闻 评论: two section words may be a heading; a menu has more
@@ -163,7 +165,34 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
 
 
 _TRAIL = regex.compile(r"[>»›→]")
+#: Where a breadcrumb trail ends: the page itself (``… > 国内新闻 > 详情``).
+_TRAIL_ENDS = frozenset("正文 详情 内容 全文 文章 本文 阅读".split())
 _TRAIL_START = regex.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]")
+
+
+#: Words that mark an article's byline row (原创 张三 某某网 2024-05-12).
+ROW_MARKERS = frozenset("原创 转载 独家 首发 来源 专稿 特稿".split())
+
+
+def _is_dated_row(chunks: list[str], kinds: list[str | None]) -> bool:
+    """A byline row: a date, at most two short names (author, site) and a marker, a time or a field.
+
+    >>> _is_dated_row(["原创", "钟婷", "济南身边事", "2016年02月20日"], ["control", None, None, "date"])
+    True
+    >>> _is_dated_row(["2024年5月12日", "星期日", "晴"], ["date", "date", None])
+    False
+    """
+    if not 2 <= len(chunks) <= 6 or "date" not in kinds or any(len(c) > 12 for c in chunks):
+        return False
+    unknown = [c for c, k in zip(chunks, kinds) if k is None and c not in ROW_MARKERS]
+    if len(unknown) > 2 or any(len(c) > 8 for c in unknown):
+        return False
+    times = sum(bool(_TIME.match(c)) for c in chunks)
+    marked = any(c in ROW_MARKERS for c in chunks) or any(k in ("control", "key_value", "count") for k in kinds)
+    return bool(times or marked)
+
+
+_TIME = regex.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
 def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> bool:
@@ -178,13 +207,28 @@ def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> boo
     if len(_TRAIL.findall(text)) < 1 or len(chunks) < 2 or any(len(c) > 12 for c in chunks):
         return False
     return chunks[0] in ("首页", "主页", "网站首页", "Home", "home") or bool(_TRAIL_START.match(text)) \
-        or chunks[-1] == "正文"
+        or chunks[-1] in _TRAIL_ENDS or len(chunks) >= 4 and all(len(c) <= 8 for c in chunks)
+
+
+@functools.cache
+def _key_start() -> regex.Pattern[str]:
+    keys = sorted(META_KEYS | TAG_KEYS, key=len, reverse=True)
+    return regex.compile("(?:" + "|".join(map(regex.escape, keys)) + r")\h*[:：]")
 
 
 def _chunks(text: str) -> list[str]:
-    """The chunks of a line: split at separators; ``key：value`` fields kept whole, even when spaced."""
+    """The chunks of a line: split at separators; ``key：value`` fields kept whole, even when spaced,
+    and split apart when glued (``编辑：董峰审核：郝洋``: normalisation takes the space between hanzi).
+
+    >>> _chunks("编辑：董峰审核：郝洋"), _chunks("本文来源：经济日报")
+    (['编辑：董峰', '审核：郝洋'], ['本文来源：经济日报'])
+    """
     # "来源： 人民网" is one field: glue a key's colon to the value that follows it
     text = regex.sub(r"([:：])\h+", r"\1", text)
+    starts = [m.start() for m in _key_start().finditer(text) if m.start() > 0]
+    if starts:
+        text = "".join(text[a:b] + (" " if b < len(text) else "")
+                       for a, b in zip([0, *starts], [*starts, len(text)]))
     return [c for c in _SPLIT.split(text) if c and c not in (":", "：")]
 
 
@@ -200,16 +244,46 @@ class Furniture:
             return doc
         edge = {i for i in range(len(lines)) if i < EDGE_LINES or i >= len(lines) - EDGE_LINES}
         found = []
+        glued = []  # (start, end, kinds) of furniture glued to a real line after a sentence end
         for i, line in enumerate(lines):
             kinds = furniture_line(line.text, i in edge)
             if kinds is not None:
                 found.append((line, kinds))
-        if not found or len(found) == len(lines):
+                continue
+            for start, end in _glued_parts(line.text):
+                part = furniture_line(line.text[start:end], at_edge=False)
+                if part is not None:
+                    glued.append((line.start + start, line.start + end, part))
+        if len(found) == len(lines):
             # A document made only of such lines is a list page or a stub: the quality
             # stage decides about it, on agreeing evidence.
             return doc
+        if not found and not glued:
+            return doc
         for line, kinds in found:
             decide(doc, self.name, "line", "removed", match=line.text[:60], kinds=list(kinds))
-        spans = removal_spans(doc.text, [(line.start, line.end) for line, _ in found], "drop_line")
+        for start, end, kinds in glued:
+            decide(doc, self.name, "glued", "removed", match=doc.text[start:end][:60], kinds=list(kinds))
+        matches = [(line.start, line.end) for line, _ in found]
+        spans = removal_spans(doc.text, matches, "drop_line")
+        if glued:
+            spans = sorted(spans + removal_spans(doc.text, [(s, e) for s, e, _ in glued], "delete_span"))
         doc.replace(spans, self.name, "line")
         return doc
+
+
+#: Where an extractor glues a page element to a real line: after a sentence end.
+_AFTER_SENTENCE = regex.compile(r"(?<=[。！？!?”])\h*")
+
+
+def _glued_parts(line: str) -> list[tuple[int, int]]:
+    """The pieces of a line that follow a sentence end, up to the next one or the line's end
+    (where an extractor puts a widget row or a byline it glued to the paragraph)."""
+    cuts = [m.end() for m in _AFTER_SENTENCE.finditer(line) if m.end() < len(line)]
+    parts = []
+    for start, end in zip(cuts, [*cuts[1:], len(line)]):
+        piece = line[start:end]
+        stop = regex.search(r"[。！？!?]", piece)
+        if stop is None:  # only a piece with no sentence of its own: a glued element
+            parts.append((start, end))
+    return parts

@@ -44,6 +44,11 @@ CHANGE = [
     "本文共 3 页：[1] [2] [3]",
     "点击加载更多",
     "展开全文",
+    "编辑：董峰审核：郝洋",
+    "原创 钟婷 济南身边事 2016年02月20日",
+    "2020年11月22日 18:10 39健康网",
+    "汽车之家 > 文化 > 常见问题 > 详情",
+    "提问者：快乐哥 | 浏览次数：71187次 | 2017年10月14日",
 ]
 
 #: Real lines that look a little like furniture: all stay.
@@ -66,6 +71,8 @@ KEEP = [
     "返回家乡，他看到了巨大的变化",
     "分享",  # one short word: may be a heading
     "共有3人",
+    "2024年5月12日 星期日 晴",  # a diary's date line
+    "收入 > 支出 > 结余",
 ]
 
 
@@ -79,6 +86,12 @@ def test_a_furniture_line_goes_in_the_middle_of_a_page(line: str) -> None:
 def test_a_real_line_stays(line: str) -> None:
     text = "\n\n".join([*BODY[:2], line, *BODY[2:]])
     assert Furniture().apply(Document("a", text)).text == text
+
+
+def test_a_row_glued_to_a_sentence_goes_and_the_sentence_stays() -> None:
+    text = "\n\n".join([BODY[0], BODY[1] + "【打印】【关闭窗口】", BODY[2] + BODY[3] + "阅读：42980　评论：989"])
+    out = Furniture().apply(Document("a", text)).text
+    assert out == "\n\n".join([BODY[0], BODY[1], BODY[2] + BODY[3]])
 
 
 def test_a_lone_metadata_field_goes_only_at_the_edges() -> None:
