@@ -167,6 +167,9 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
 _TRAIL = regex.compile(r"[>»›→]")
 #: Where a breadcrumb trail ends: the page itself (``… > 国内新闻 > 详情``).
 _TRAIL_ENDS = frozenset("正文 详情 内容 全文 文章 本文 阅读".split())
+#: A trail may start at the site's name (某某网 > 国内 > …).
+_SITE_NAME = regex.compile(r"(?:网|站|频道|在线|之家|首页|门户)$")
+_HANZI = regex.compile(r"\p{Han}")
 _TRAIL_START = regex.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|所在位置|位置)\s*[:：]")
 
 
@@ -206,8 +209,10 @@ def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> boo
     """
     if len(_TRAIL.findall(text)) < 1 or len(chunks) < 2 or any(len(c) > 12 for c in chunks):
         return False
+    if not all(_HANZI.search(c) for c in chunks):
+        return False  # "/var/run" → "/run", $ echo x > foo: paths and commands, not a trail of pages
     return chunks[0] in ("首页", "主页", "网站首页", "Home", "home") or bool(_TRAIL_START.match(text)) \
-        or chunks[-1] in _TRAIL_ENDS or len(chunks) >= 4 and all(len(c) <= 8 for c in chunks)
+        or chunks[-1] in _TRAIL_ENDS or bool(_SITE_NAME.search(chunks[0])) and len(chunks) >= 3
 
 
 @functools.cache

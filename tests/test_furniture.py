@@ -73,6 +73,9 @@ KEEP = [
     "共有3人",
     "2024年5月12日 星期日 晴",  # a diary's date line
     "收入 > 支出 > 结余",
+    "$ echo \"New Content\" > foo",
+    "\"/var/run\" → \"/run\"",
+    "研究 > 开发 > 测试 > 发布",
 ]
 
 
