@@ -187,6 +187,8 @@ def _is_dated_row(chunks: list[str], kinds: list[str | None]) -> bool:
     """
     if not 2 <= len(chunks) <= 6 or "date" not in kinds or any(len(c) > 12 for c in chunks):
         return False
+    if not any(_HANZI.search(c) for c in chunks):
+        return False  # RTC time: Di 2015-04-07 14:26:56 is a program's output, not a page's byline
     unknown = [c for c, k in zip(chunks, kinds) if k is None and c not in ROW_MARKERS]
     if len(unknown) > 2 or any(len(c) > 8 for c in unknown):
         return False
@@ -230,7 +232,9 @@ def _chunks(text: str) -> list[str]:
     """
     # "来源： 人民网" is one field: glue a key's colon to the value that follows it
     text = regex.sub(r"([:：])\h+", r"\1", text)
-    starts = [m.start() for m in _key_start().finditer(text) if m.start() > 0]
+    keys = [m.start() for m in _key_start().finditer(text)]
+    # split only a row that opens with a field (付款时间：… is one field, not 付款 + 时间：…)
+    starts = [k for k in keys if k > 0] if keys and keys[0] == 0 else []
     if starts:
         text = "".join(text[a:b] + (" " if b < len(text) else "")
                        for a, b in zip([0, *starts], [*starts, len(text)]))

@@ -76,6 +76,8 @@ KEEP = [
     "$ echo \"New Content\" > foo",
     "\"/var/run\" → \"/run\"",
     "研究 > 开发 > 测试 > 发布",
+    "付款时间：2009-6-12 0:51:00",  # a review's own words
+    "RTC time: Di 2015-04-07 14:26:56",
 ]
 
 
