@@ -142,6 +142,13 @@ _SITE_LINE = regex.compile(
     r"(?:本网站|本站|本网)(?:所刊登|所载|所发布|文章|内容)",
     regex.IGNORECASE,
 )
+#: What a copyright notice of a *work* (a program, a manual) says and a site's footer does not:
+#: its licence and its authors. Such a notice is part of the document (a man page's COPYRIGHT).
+_WORK_NOTICE = regex.compile(
+    r"licen[cs]e|GPL|BSD|MIT\b|Apache|Creative Commons|CC[- ]BY|Free Software|自由软件|许可证|许可协议|warranty|"
+    r"permission|hereby|authors|and others|及其他人|作者|参见|see\b|GNU",
+    regex.IGNORECASE,
+)
 #: A prompt to follow the site elsewhere (更多精彩内容，请关注某某官方微信公众号).
 _FOLLOW = regex.compile(r"(?:请|欢迎|敬请)?关注[^\n。]{0,20}(?:公众号|微信号?|微博|抖音号?|头条号|视频号|客户端|官方账号)")
 #: The longest line read as a site footer.
@@ -164,7 +171,7 @@ def footer_line(line: str) -> str | None:
     text = line.strip()
     if not text or len(text) > FOOTER_CHARS or _INNER_SENTENCE_END.search(text):
         return None
-    if _SITE_LINE.search(text):
+    if _SITE_LINE.search(text) and len(text) >= 10 and not _WORK_NOTICE.search(text):
         return "site"
     fields = len(_CONTACT_FIELD.findall(text))
     if fields >= 2 or fields == 1 and len(text) <= 50 and _CONTACT_FIELD.match(text) and _NUMBER_OR_MAIL.search(text):

@@ -90,6 +90,9 @@ KEEP = [
     "法院认定被告侵犯了原告的著作权，判决赔偿五万元。",
     "记者拨打了该公司的客服热线，工作人员表示将尽快处理。",
     "他说：“欢迎大家关注我们的公众号。”记者注意到，这个公众号已有十万名读者，每天更新三篇文章。",
+    "Copyright © 2022 Free Software Foundation, Inc.  License GPLv3+: GNU GPL version 3 or later",
+    "版权所有（COPYRIGHT）",  # a man page's section heading
+    "版权（C）2007-2021 Holger Levsen 及其他人，版权所有者的完整列表参见版权。",
 ]
 
 
