@@ -56,8 +56,8 @@ CONTROLS = frozenset("""
 字号 字体 大 中 小 大字 中字 小字 默认 放大 缩小 A+ A- 繁体 简体 繁 简 繁體 切换
 首页 尾页 末页 上一页 下一页 上页 下页 上一篇 下一篇 上篇 下篇 上一条 下一条 前一页 后一页 跳转 转到 GO go 更多 更多>> 查看更多
 评论 网友评论 我要评论 发表评论 查看评论 热门评论 最新评论 评论区 参与评论 条评论 人评论 人参与 跟帖 我要跟帖 回复 点赞 赞 踩 顶
-关于我们 联系我们 广告服务 法律声明 隐私政策 使用条款 免责声明 版权声明 网站导航 网站地图 意见反馈 加入我们 诚聘英才 合作伙伴
-友情链接 投诉建议 服务条款 用户协议 人才招聘 广告合作 商务合作 招聘信息 设为首页 加入收藏 收藏本站
+关于我们 联系我们 广告服务 法律声明 隐私政策 使用条款 网站导航 网站地图 意见反馈 加入我们 诚聘英才 合作伙伴
+友情链接 投诉建议 服务条款 用户协议 人才招聘 广告合作 商务合作 招聘信息 设为首页 收藏本站
 登录 注册 退出 帮助 帮助中心 登录后发表评论 参与讨论 加载更多 点击加载更多 展开全文 展开 收起 阅读全文 查看全文 全文
 登录 注册 退出 投稿 我要投稿 订阅 RSS 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
 责任编辑 编辑 来源 作者 浏览 阅读 点击 发布 发布时间 时间 日期
@@ -135,13 +135,17 @@ def _controls_in(chunk: str) -> bool:
 #: The fields of a site's contact block (联系电话：… 传真：… 地址：…).
 _CONTACT_FIELD = regex.compile(r"(?:联系)?(?:电话|热线|客服热线|服务热线|传真|地址|邮编|邮箱|电子邮箱|E-?mail|QQ|微信|联系人)\h*[:：]",
                                regex.IGNORECASE)
-#: A line about the site itself: its copyright, its licences, who runs it, what to do with its text.
+#: A line about the site itself: its licences, who runs it, what to do with its text.
 _SITE_LINE = regex.compile(
-    r"[©®]|\(c\)|copyright|all rights reserved|版权所有|ICP[备证]|公网安备|网站标识码|主办单位\h*[:：]|承办单位\h*[:：]|"
+    r"all rights reserved|ICP[备证]|公网安备|网站标识码|主办单位\h*[:：]|承办单位\h*[:：]|"
     r"转载请注明|如有侵权|侵权请|侵删|本文(?:转载|转自|来源于|系转载)|未经(?:授权|许可|书面)[^\n。]{0,12}(?:转载|使用|复制)|"
     r"(?:本网站|本站|本网)(?:所刊登|所载|所发布|文章|内容)",
     regex.IGNORECASE,
 )
+#: A copyright mark: a site's footer when it names a year or the site's owner (not a heading).
+_COPYRIGHT_MARK = regex.compile(r"[©]|\(c\)|copyright|版权所有", regex.IGNORECASE)
+_OWNER = regex.compile(r"(?:19|20)\d\d|网|公司|集团|有限|\.com|\.cn|\.net|www\.", regex.IGNORECASE)
+_ONLY_COPYRIGHT_WORDS = regex.compile(r"^(?:版权|所有|声明|信息|COPYRIGHT|copyright|Copyright|[（()）\s])+$")
 #: What a copyright notice of a *work* (a program, a manual) says and a site's footer does not:
 #: its licence and its authors. Such a notice is part of the document (a man page's COPYRIGHT).
 _WORK_NOTICE = regex.compile(
@@ -171,8 +175,12 @@ def footer_line(line: str) -> str | None:
     text = line.strip()
     if not text or len(text) > FOOTER_CHARS or _INNER_SENTENCE_END.search(text):
         return None
-    if _SITE_LINE.search(text) and len(text) >= 10 and not _WORK_NOTICE.search(text):
-        return "site"
+    if not _WORK_NOTICE.search(text):
+        if _SITE_LINE.search(text):
+            return "site"
+        if _COPYRIGHT_MARK.search(text) and _OWNER.search(text) and not _ONLY_COPYRIGHT_WORDS.match(text) \
+                and text[-1] not in "：:":
+            return "site"
     fields = len(_CONTACT_FIELD.findall(text))
     if fields >= 2 or fields == 1 and len(text) <= 50 and _CONTACT_FIELD.match(text) and _NUMBER_OR_MAIL.search(text):
         return "contact"

@@ -93,6 +93,10 @@ KEEP = [
     "Copyright © 2022 Free Software Foundation, Inc.  License GPLv3+: GNU GPL version 3 or later",
     "版权所有（COPYRIGHT）",  # a man page's section heading
     "版权（C）2007-2021 Holger Levsen 及其他人，版权所有者的完整列表参见版权。",
+    "Copyright (C) 1991-1994 The Regents of the University of California.",
+    "版权声明",
+    "COPYRIGHT（版权）",
+    "Unicode字符 0xa9 = 1010 1001（版权所有的符号）在 UTF-8 中被编码为：",
 ]
 
 
