@@ -144,7 +144,7 @@ _SITE_LINE = regex.compile(
 )
 #: A copyright mark: a site's footer when it names a year or the site's owner (not a heading).
 _COPYRIGHT_MARK = regex.compile(r"[©]|\(c\)|copyright|版权所有", regex.IGNORECASE)
-_OWNER = regex.compile(r"(?:19|20)\d\d|网|公司|集团|有限|\.com|\.cn|\.net|www\.", regex.IGNORECASE)
+_OWNER = regex.compile(r"网|公司|集团|有限|\.com|\.cn|\.net|www\.", regex.IGNORECASE)
 _ONLY_COPYRIGHT_WORDS = regex.compile(r"^(?:版权|所有|声明|信息|COPYRIGHT|copyright|Copyright|[（()）\s])+$")
 #: What a copyright notice of a *work* (a program, a manual) says and a site's footer does not:
 #: its licence and its authors. Such a notice is part of the document (a man page's COPYRIGHT).
