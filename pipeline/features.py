@@ -37,7 +37,9 @@ COPYRIGHT = regex.compile(
 )
 CONTACT = regex.compile(
     r"(?:电话|热线|传真|邮编|邮箱|信箱|地址|联系人|客服|QQ|微信号?)\s*[：:]|"
-    r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|400-?\d{3}-?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+"
+    # The address starts where its run of name characters starts: tried at every hanzi of a
+    # paragraph (hanzi are \w), it would rescan the run each time, quadratic in the line.
+    r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|400-?\d{3}-?\d{4}|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+"
 )
 URL = regex.compile(r"https?://|www\.|\b[\w-]+\.(?:com|cn|net|org|gov|edu|cc|info)\b", regex.IGNORECASE)
 KEY_VALUE = regex.compile(

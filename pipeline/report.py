@@ -180,9 +180,29 @@ def summary(report: dict[str, Any], top_rules: int = 8) -> str:
     ranked = [(k, v) for k, v in ranked if v["chars_removed"]]
     if ranked:
         lines.append("top rules by characters removed: " + ", ".join(f"{k} {v['chars_removed']:,}" for k, v in ranked))
+    blocks = recurring_blocks(report.get("sections", {}).get("boilerplate", {}))
+    if blocks:
+        lines.append("top recurring blocks: " + "; ".join(blocks))
     wall = timing["wall_seconds"]
     lines.append(
         f"time: {wall:.2f} s with {timing['workers']} worker(s), "
         f"{timing['docs_per_second'] or 0:,.0f} docs/s, {timing['mb_per_second'] or 0:.2f} MB/s"
     )
     return "\n".join(lines)
+
+
+def recurring_blocks(section: dict[str, Any], top: int = 5, width: int = 24) -> list[str]:
+    """The most frequent boilerplate lines and spans of the report's boilerplate section, for the terminal.
+
+    >>> recurring_blocks({"top": [{"text": "首页 > 新闻", "docs": 30, "all_sites": 1, "sites": 1}],
+    ...                   "top_spans": [{"text": "关注我们！", "docs": 12, "sites": 4}]})
+    ['«首页 > 新闻» 30 docs, 1 site', '«关注我们！» 12 docs, 4 sites (inline)']
+    """
+    rows = [(b["docs"], b["text"], max(b.get("sites", 0), b.get("all_sites", 0)), "") for b in section.get("top", [])]
+    rows += [(b["docs"], b["text"], b.get("sites", 0), " (inline)") for b in section.get("top_spans", [])]
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    out = []
+    for docs, text, sites, kind in rows[:top]:
+        text = text if len(text) <= width else text[: width - 1] + "…"
+        out.append(f"«{text}» {docs} docs, {sites} site{'s' if sites != 1 else ''}{kind}")
+    return out

@@ -146,7 +146,8 @@ def test_report_lists_the_top_blocks_and_the_kept_slogan(site_run):
     assert kept[SLOGAN]["edge_docs"] == 6 and kept[SLOGAN]["docs"] == 26
     assert report["rules"]["boilerplate/recurring_line"]["edits"] == 30 * 3 + 12 * 3
     tsv = (out / "boilerplate.tsv").read_text(encoding="utf-8").splitlines()
-    assert tsv[0] == "docs\tedge_docs\ttext" and len(tsv) == 1 + 6
+    assert tsv[0] == "docs\tedge_docs\tsites\tkind\ttext" and len(tsv) == 1 + 6
+    assert tsv[1].split("\t")[3] == "line:edge"
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["sections"]["boilerplate"] == section
 
 
@@ -178,15 +179,24 @@ def test_long_boilerplate_line_goes_even_in_the_middle():
     notice = "本文仅代表作者个人观点，与本网站立场无关，本站对文中陈述、观点判断保持中立，不对所包含内容的准确性提供任何保证"
     texts = ["\n\n".join([f"标题{i}", *unique_paragraphs(rng, 6), notice]) for i in range(6)]
     stage = Boilerplate()
-    summary = summary_for(stage, texts)
     middle = "\n\n".join(["标题x", *unique_paragraphs(rng, 3), notice, *unique_paragraphs(rng, 3)])
-    doc = stage.apply(Document("x", middle), summary)
+    # At the edges of one site's pages only: edge boilerplate, removed in the middle for its length.
+    doc = stage.apply(Document("x", middle), summary_for(stage, texts, site="onesite"))
     assert notice not in doc.text
     assert [e.rule for e in doc.edits] == ["recurring_long_line"]
+    # On several sites, with a feature (a disclaimer): boilerplate anywhere, with its evidence logged.
+    doc = stage.apply(Document("x", middle), summary_for(stage, texts))
+    assert notice not in doc.text and [e.rule for e in doc.edits] == ["recurring_template_line"]
+    (evidence,) = doc.meta["evidence"]
+    assert evidence["docs"] == 6 and evidence["sites"] == 6 and evidence["features"] == ["disclaimer"]
     short = "\n\n".join(["标题y", *unique_paragraphs(rng, 3), "联系电话：023-12345678", *unique_paragraphs(rng, 3)])
     texts = ["\n\n".join([f"标题{i}", *unique_paragraphs(rng, 6), "联系电话：023-12345678"]) for i in range(6)]
+    # A short template line recurring on one site only: in the middle it may be that outlet's own text, kept.
+    doc = stage.apply(Document("y", short), summary_for(stage, texts, site="onesite"))
+    assert doc.text == short
+    # Recurring on several sites (each file is a site here) with a feature: boilerplate anywhere.
     doc = stage.apply(Document("y", short), summary_for(stage, texts))
-    assert doc.text == short  # short template line in the middle: kept
+    assert "联系电话" not in doc.text and [e.rule for e in doc.edits] == ["recurring_template_line"]
 
 
 def test_footer_block_longer_than_the_zone_goes_whole():

@@ -120,7 +120,7 @@ def test_report_lists_the_lines_kept_as_not_template():
     _, summary = run(stage, pages(texts, ["a", "b"]))
     section = stage.describe(summary)
     assert section["kept_not_template"] == [
-        {"text": "谢谢大家。", "docs": 6, "edge_docs": 6, "sites": 2, "features": []}
+        {"text": "谢谢大家。", "docs": 6, "edge_docs": 6, "sites": 2, "all_sites": 0, "where": "edge", "features": []}
     ]
     assert section["settings"]["min_sites"] == 2 and section["settings"]["template_check"] is True
 
