@@ -137,13 +137,13 @@ _CONTACT_FIELD = regex.compile(r"(?:联系)?(?:电话|热线|客服热线|服务
                                regex.IGNORECASE)
 #: A line about the site itself: its licences, who runs it, what to do with its text.
 _SITE_LINE = regex.compile(
-    r"all rights reserved|ICP[备证]|公网安备|网站标识码|主办单位\h*[:：]|承办单位\h*[:：]|"
+    r"ICP[备证]|公网安备|网站标识码|主办单位\h*[:：]|承办单位\h*[:：]|"
     r"转载请注明|如有侵权|侵权请|侵删|本文(?:转载|转自|来源于|系转载)|未经(?:授权|许可|书面)[^\n。]{0,12}(?:转载|使用|复制)|"
     r"(?:本网站|本站|本网)(?:所刊登|所载|所发布|文章|内容)",
     regex.IGNORECASE,
 )
 #: A copyright mark: a site's footer when it names a year or the site's owner (not a heading).
-_COPYRIGHT_MARK = regex.compile(r"[©]|\(c\)|copyright|版权所有", regex.IGNORECASE)
+_COPYRIGHT_MARK = regex.compile(r"[©]|\(c\)|copyright|版权所有|all rights reserved", regex.IGNORECASE)
 _OWNER = regex.compile(r"网|公司|集团|有限|\.com|\.cn|\.net|www\.", regex.IGNORECASE)
 _ONLY_COPYRIGHT_WORDS = regex.compile(r"^(?:版权|所有|声明|信息|COPYRIGHT|copyright|Copyright|[（()）\s])+$")
 #: What a copyright notice of a *work* (a program, a manual) says and a site's footer does not:
