@@ -278,3 +278,30 @@ def test_a_page_of_contacts_carries_a_bounded_number_of_texts():
     assert len(state.texts) <= 16 + MAX_FEATURED_TEXTS
     assert len(state.spans) == 200 and int(state.featured.sum()) == 200
 
+
+
+# -- options -----------------------------------------------------------------------------
+
+
+def test_the_options_come_from_the_config_and_bad_ones_are_refused():
+    from pipeline.config import parse_config
+
+    (stage,) = [s for s in parse_config({"boilerplate": {"spans": False, "span_min_sites": 3}}).build_stages()
+                if s.name == "boilerplate"]
+    assert stage.spans is False and stage.span_min_sites == 3 and stage.anywhere is True
+    with pytest.raises(ValueError):
+        Boilerplate(span_min_chars=10, span_max_chars=5)
+    with pytest.raises(ValueError):
+        Boilerplate(span_min_sites=0)
+
+
+def test_spans_off_keeps_the_inline_templates_and_anywhere_off_the_mid_lines(corpus):
+    pages, _, _ = corpus
+    docs = [p.doc for p in pages]
+    _, outs = run_stage(Boilerplate(spans=False), docs)
+    left = " ".join(o.text for o in outs)
+    assert SHARED_TAIL_SPAN in left and SHARED_MID_LINE not in left
+    _, outs = run_stage(Boilerplate(anywhere=False), docs)
+    left = " ".join(o.text for o in outs)
+    assert SHARED_TAIL_SPAN not in left and SHARED_MID_SPAN not in left
+    assert {e.rule for o in outs for e in o.edits} <= {"recurring_line", "recurring_span", "recurring_long_line"}
