@@ -150,7 +150,7 @@ _ONLY_COPYRIGHT_WORDS = regex.compile(r"^(?:版权|所有|声明|信息|COPYRIGH
 #: its licence and its authors. Such a notice is part of the document (a man page's COPYRIGHT).
 _WORK_NOTICE = regex.compile(
     r"licen[cs]e|GPL|BSD|MIT\b|Apache|Creative Commons|CC[- ]BY|Free Software|自由软件|许可证|许可协议|warranty|"
-    r"permission|hereby|authors|and others|及其他人|作者|参见|see\b|GNU",
+    r"permission|hereby|authors|and others|及其他人|作者|参见|see\b|GNU|software|documentation|程序|软件|文档|手册",
     regex.IGNORECASE,
 )
 #: A prompt to follow the site elsewhere (更多精彩内容，请关注某某官方微信公众号).
