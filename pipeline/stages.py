@@ -20,6 +20,7 @@ from .repair import Repair
 from .repetition import Repetition
 from .rules import Rules
 from .spam import Spam
+from .stuffing import KeywordStuffing
 from .tidy import Tidy
 from .whitespace import Whitespace
 
@@ -30,6 +31,7 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Normalize,
     Spam,
     Rules,
+    KeywordStuffing,
     Furniture,
     Repetition,
     Boilerplate,
