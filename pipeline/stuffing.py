@@ -281,8 +281,9 @@ def keyword_runs(text: str, line: Line, is_title_piece: Callable[[str], bool]) -
     if label is not None:
         rest = text[label.end() : line.end].strip()
         items = [i for i in _SEPARATOR.split(rest) if i]
+        # (a definition after a label, ``标签：用于标识资源的键值对``, is a sentence: it stays)
         if items and not any(ch in _ENDERS for ch in rest) and all(len(i) <= MAX_LABEL_ITEM_CHARS for i in items) \
-                and (len(items) >= 2 or len(rest) <= MAX_LABEL_ITEM_CHARS):
+                and (len(items) >= 2 or len(rest) <= MAX_ITEM_CHARS) and function_share(rest) <= MAX_FUNCTION_SHARE:
             found.append(Found(label.start(), line.end, "keyword_label",
                                {"label": label.group().strip(), "items": len(items)}))
             limit = label.start()

@@ -67,6 +67,11 @@ def test_labelled_keyword_list_goes(label: str) -> None:
     assert removed(doc)[0][0] == "keyword_label"
 
 
+def test_label_before_a_definition_stays() -> None:
+    text = f"资源标签\n{PROSE}\n标签：用于标识资源的键值对"
+    assert run(text).text == text
+
+
 def test_label_inside_a_sentence_stays() -> None:
     text = f"标题\n他给自己贴上的标签：勤奋、踏实。\n{PROSE}"
     assert run(text).text == text
