@@ -114,6 +114,36 @@ def near_identical(a: str, b: str, threshold: float) -> bool:
     return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
+#: What a page's <title> or a reprint adds around the headline: a site name after a separator,
+#: a label before it, a gallery or page mark, brackets.
+_DRESS = (
+    regex.compile(r"\h*(?:[_|｜]|\h[-–—]\h|——|\h·\h)\h*[^_|｜\n]{1,16}$"),                # …_网易订阅, … - 知乎
+    regex.compile(r"^\h*(?:本文标题|文章标题|标题|原标题|原文标题)\h*[:：]\h*"),              # 本文标题：…
+    regex.compile(r"\h*[(（](?:组图|图|多图|图文|视频|附图|高清组图|全文)[)）]\h*$"),           # …(组图)
+    regex.compile(r"\h*第\h*\d{1,3}\h*页\h*$"),                                            # … 第7页
+    regex.compile(r"^\h*[【\[〖](.*)[】\]〗]\h*$"),                                        # 【…】
+)
+
+
+def undressed(line: str) -> str:
+    """A headline without what a page's title bar or a reprint dressed it in.
+
+    >>> [undressed(t) for t in ["12. 升级_网易订阅", "本文标题：新面貌", "如何加载字体？(组图)", "【4. 需求】", "那“sid”呢？ 第7页"]]
+    ['12. 升级', '新面貌', '如何加载字体？', '4. 需求', '那“sid”呢？']
+    """
+    text = line.strip()
+    for _ in range(3):  # a title may wear several (【本文标题：…】_站名)
+        before = text
+        for pattern in _DRESS:
+            match = pattern.search(text)
+            if match:
+                text = match.group(1) if match.groups() else text[: match.start()] + text[match.end():]
+                text = text.strip()
+        if text == before or not text:
+            break
+    return text or line.strip()
+
+
 def repeated_lines(
     lines: list[Line], title: int | None, min_chars: int, near_min_chars: int, near_threshold: float
 ) -> dict[int, str]:
@@ -134,9 +164,15 @@ def repeated_lines(
     by_end: dict[str, list[str]] = {}
     found: dict[int, str] = {}
     copied: dict[int, int] = {}  # a repeat's index → the index of the line it repeats
+    title_key = line_key(undressed(lines[title].text)) if title is not None else ""
     for i, line in enumerate(lines):
         key = line_key(line.text)
         if len(key) < min_chars:
+            continue
+        if title is not None and i != title and len(title_key) >= min_chars and len(line.text) <= 2 * len(
+                lines[title].text) + 24 and line_key(undressed(line.text)) == title_key:
+            found[i] = "repeated_title"  # the title again, dressed as a page's <title> (…_网易订阅, … - 知乎)
+            copied[i] = title
             continue
         prose = is_prose_line(line.text, key)
         if not prose:
