@@ -1187,6 +1187,135 @@ def _odd_utf8_end(
     return "", last
 
 
+# GBK read as Big5 by a decoder that replaced what it could not read. A bad
+# pair (lead, byte) becomes U+FFFD and costs only its first byte, so the reading
+# changes step at each U+FFFD: in step, it was a GBK lead (the next character's
+# first byte is that lost character's trail); out of step, a GBK trail (the
+# character before it keeps its lead, and the decoder is back in step).
+
+
+def _big5_bytes(ch: str) -> bytes | None:
+    try:
+        raw = ch.encode("big5hkscs")
+    except UnicodeEncodeError:
+        return None
+    return raw if len(raw) == 2 else None
+
+
+def _bad_big5(pair: bytes) -> bool:
+    try:
+        pair.decode("big5hkscs")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _step_through(run: str, start: int) -> tuple[list[str | tuple[str, list[str]]], int] | None:
+    """Read ``run[start:]`` as GBK bytes seen through a replacing Big5 decoder.
+
+    Returns the characters (a string when the bytes fix it, ``(kind, candidates)``
+    where one byte is lost) and where the misread stretch ends: after the last
+    U+FFFD that brings the reading back in step, plus any in-step characters
+    after it whose GBK reading is the better one. None if it ends out of step.
+    """
+    out: list[str | tuple[str, list[str]]] = []
+    carry: int | None = None  # out of step: the GBK lead the last character ended with
+    end = start
+    i = start
+    while i < len(run):
+        ch = run[i]
+        if carry is None:
+            if ch == "\ufffd":
+                nxt = _big5_bytes(run[i + 1]) if i + 1 < len(run) else None
+                if nxt is None:
+                    break
+                trail, carry = nxt[0], nxt[1]
+                found = [_gbk_pair(bytes((lead, trail))) for lead in range(0x81, 0xFF)]
+                out.append(("lead", [c for lead, c in zip(range(0x81, 0xFF), found) if c and _bad_big5(bytes((lead, trail)))]))
+                i += 2
+                continue
+            twin = _redecode(ch, GBK_AS_BIG5)
+            if twin is None or charmodel.logprob(twin) <= charmodel.logprob(ch):
+                break  # back to text that reads better as it is
+            out.append(twin)
+            end = i + 1
+            i += 1
+            continue
+        if ch == "\ufffd":  # the trail of ``carry`` is lost; in step again
+            after = _big5_bytes(run[i + 1]) if i + 1 < len(run) else None
+            found = [(t, _gbk_pair(bytes((carry, t)))) for t in range(0x40, 0xFF)]
+            out.append(("trail", [c for t, c in found if c and (after is None or _bad_big5(bytes((t, after[0]))))]))
+            carry = None
+            end = i + 1
+            i += 1
+            continue
+        code = _big5_bytes(ch)
+        pair = _gbk_pair(bytes((carry, code[0]))) if code else None
+        if pair is None:
+            return None
+        out.append(pair)
+        carry = code[1]  # type: ignore[index]
+        i += 1
+    if carry is not None:
+        return None
+    return out, end
+
+
+def gbk_as_big5_lossy(text: str, marker: str = LOST_MARKER) -> list[Fix]:
+    """Re-read GBK bytes that a replacing Big5 decoder read (``人都能`` → ``�侀敵``).
+
+    Each U+FFFD stands for one byte, so the rest of the stretch is read one
+    byte out of step until the next U+FFFD: the characters around each lost
+    byte keep one known byte each, and are guessed from word pairs (among the
+    codes Big5 cannot read, which is why the decoder failed) or marked.
+
+    >>> raw = "情况下对每个人都能起".encode("gbk").decode("big5hkscs", "replace")
+    >>> raw
+    'ロ錶狟勤藩跺\ufffd侀敵剺\ufffd'
+    >>> gbk_as_big5_lossy("他说：" + raw + "。")
+    [(3, 14, '情况下对每个人都能〓', 'gbk_as_big5')]
+    """
+    if "\ufffd" not in text:
+        return []
+    fixes: list[Fix] = []
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        first = run.find("\ufffd")
+        if first < 0:
+            continue
+        # the stretch starts where the in-step GBK reading starts to gain
+        start, best, total = first, 0.0, 0.0
+        for j in range(first - 1, -1, -1):
+            twin = _redecode(run[j], GBK_AS_BIG5)
+            if twin is None:
+                break
+            total += charmodel.logprob(twin) - charmodel.logprob(run[j])
+            if total > best:
+                start, best = j, total
+        stepped = _step_through(run, start)
+        if stepped is None:
+            continue
+        chars, end = stepped
+        # the next character the bytes fix, after each position (one pass from the end)
+        following = [run[end : end + 1]] * (len(chars) + 1)
+        for k in range(len(chars) - 1, -1, -1):
+            c = chars[k]
+            following[k] = c if isinstance(c, str) else following[k + 1]
+        words: list[str] = []
+        for k, c in enumerate(chars):
+            if isinstance(c, str):
+                words.append(c)
+                continue
+            before = words[-1] if words else run[start - 1 : start]
+            words.append(_confident_guess(before, c[1], following[k + 1], min_pairs=1) or marker)
+        repaired = "".join(words)
+        seen = run[start:end]
+        if repaired.count(marker) * 3 > len(repaired) or not _accept(seen.replace("\ufffd", ""), repaired.replace(marker, "")):
+            continue
+        fixes.append((m.start() + start, m.start() + end, repaired, "gbk_as_big5"))
+    return fixes
+
+
 # GBK read as Latin-1 / Windows-1252: each GBK byte became one Latin character.
 CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
 _LATIN_SIGN = re.compile("[\x80-\xff€‚ƒ„†‡ˆ‰Š‹ŒŽ•˜™š›œžŸ]")  # not only “”‘’…—, common in Chinese

@@ -47,6 +47,7 @@ from .mojibake import (
     Fix,
     choose,
     dbcs_misreading,
+    gbk_as_big5_lossy,
     gbk_as_latin1,
     gbk_frameshift,
     is_han,
@@ -605,6 +606,7 @@ class Repair:
             gbk_as_latin1,
             functools.partial(dbcs_misreading, reading=BIG5_AS_GBK),
             functools.partial(dbcs_misreading, reading=GBK_AS_BIG5),
+            functools.partial(gbk_as_big5_lossy, marker=self.lost_marker),
         ]
 
     def cleanup(self) -> list[Callable[[str], list[Fix]]]:

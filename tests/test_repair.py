@@ -342,3 +342,21 @@ def test_a_known_hanzi_at_the_edge_of_junk_stays() -> None:
     junk = "首都雅典开".encode("gbk").decode("utf-8", errors="replace")
     assert junk.endswith("俪")
     assert run("航空母舰" + junk + "上载有直升机。").text == "航空母舰俪上载有直升机。"
+
+
+@pytest.mark.parametrize("sentence", ["情况下对每个人都能起", "去年国内艺术品拍卖活动画上了"])
+def test_gbk_read_as_big5_with_replacement_is_read_in_and_out_of_step(sentence: str) -> None:
+    # each U+FFFD cost one byte: the reading is out of step until the next one
+    seen = sentence.encode("gbk").decode("big5hkscs", errors="replace")
+    assert "\ufffd" in seen
+    line = "他说：。"
+    doc = run(line[:3] + seen + line[3:])
+    repaired = doc.text[3:-1]
+    assert len(repaired) == len(sentence)
+    assert all(a == b or a == LOST_MARKER for a, b in zip(repaired, sentence)), repaired
+    assert sum(a == b for a, b in zip(repaired, sentence)) >= len(sentence) - 2
+    assert {e.rule for e in doc.edits} <= {"gbk_as_big5", "replacement_char"}
+
+
+def test_a_lone_replacement_char_in_clean_text_is_only_removed() -> None:
+    assert run("中国\ufffd人民代表大会\ufffd召开").text == "中国人民代表大会召开"
