@@ -81,14 +81,16 @@ SECTIONS = frozenset("""
 TAG_KEYS = frozenset("标签 相关标签 文章标签 关键词 关键字 Tags tags TAG 标签云".split())
 #: Control words with a variable part: 返回搜狐 (back to the site's name), 查看更多.
 _CONTROL = regex.compile(r"^(?:返回\p{Han}{1,6}|查看更多\p{Han}{0,4}|更多\p{Han}{0,4}[>»›]*|点击(?:查看|进入)\p{Han}{0,4})$")
-_SPLIT = regex.compile(r"[\h|｜/／·•>»›<«‹→⇒，]+|,(?!\d{3})\h*|[【】\[\]()（）]+")
+_SPLIT = regex.compile(r"[\h|｜·•>»›<«‹→⇒，]+|[/／](?!\d)\h*|(?<!\d)[/／]\h*|,(?!\d{3})\h*|[【】\[\]()（）]+")
 _KEY_VALUE = regex.compile(r"^(?P<key>[\p{Han}A-Za-z]{1,6})\s*[:：]\s*(?P<value>.{0,40})$")
 _COUNT = regex.compile(r"^(?:\p{Han}{0,4})?[（(]?\d[\d,，.万千+]*[）)]?(?:\p{Han}{0,3})?$|^(?:已有|共有|共)\d[\d,万]*(?:人|条)\p{Han}{0,4}$")
 _DATE = regex.compile(
     r"^(?:\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}(?::\d{2})?|"
     r"(?:星期|周)[一二三四五六日天]|[上下]午)$"
 )
-_NUMBER = regex.compile(r"^(?:\d{1,3}(?:,\d{3})*|第\d{1,3}页|(?:本文)?共\d{1,4}页[:：]?|\.\.\.|…)$")
+_NUMBER = regex.compile(r"^(?:\d{1,3}(?:,\d{3})*|\.\.\.|…)$")
+#: Where the reader is among pages (第2页, 第1/10页, 本文共5页): a control of pagination.
+_PAGES = regex.compile(r"^(?:第\d{1,3}(?:/\d{1,4})?页|(?:本文)?共\d{1,4}页[:：]?|共\d{1,6}条(?:记录|评论|结果)?)$")
 _SENTENCE = regex.compile(r"[。！？!?；;]")
 
 
@@ -98,7 +100,7 @@ def chunk_kind(chunk: str) -> str | None:
     >>> [chunk_kind(c) for c in ["收藏", "阅读：1234", "评论(12)", "2024-05-12", "3", "地点：市图书馆", "共享单车"]]
     ['control', 'key_value', 'count', 'date', 'number', None, None]
     """
-    if chunk in CONTROLS or _CONTROL.match(chunk):
+    if chunk in CONTROLS or _CONTROL.match(chunk) or _PAGES.match(chunk):
         return "control"
     kv = _KEY_VALUE.match(chunk)
     if kv and kv.group("key") in CONTROLS and (not kv.group("value") or kv.group("value") in CONTROLS):
@@ -193,6 +195,37 @@ _NUMBER_OR_MAIL = regex.compile(r"\d[\d-]{6,}|@")
 _INNER_SENTENCE_END = regex.compile(r"[。！？!?](?=.*[^\s”」』）)。！？!?])")
 
 
+#: A line that links the previous and next pages: its marker, then any title (« 上一篇 某某, 前一篇：…).
+_PREV_NEXT = regex.compile(
+    r"^[«‹<←\h]*(?:上一篇|下一篇|上一章|下一章|上一节|下一节|前一篇|后一篇|上篇|下篇|上一条|下一条|上一页|下一页|"
+    r"上一个|下一个|Previous|Next|previous|next)(?:\h*[:：»›>→]|\h|$)"
+)
+_NEXT_MARK = regex.compile(r"(?:下一篇|下一章|下一节|后一篇|下篇|下一条|下一页|下一个|Next|next)")
+#: A table of contents run into one line: 目录 and two entries or more (一、… 二、…, 第一章 …, 1.2 …).
+_TOC_HEAD = regex.compile(r"^\h*[【\[]?\h*(?:文章|本文|内容)?目\h?录\h*[】\]]?\h*[:：]?")
+_TOC_ENTRY = regex.compile(r"(?:^|[\h|｜])(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十\d]{1,3}[章节篇部]|\d{1,2}(?:\.\d{1,2})*[.、]?\h)")
+#: Labels of a menu bar (热门栏目：健康 | 文化 | 旅游).
+MENU_KEYS = frozenset("栏目 热门栏目 频道 热门频道 导航 网站导航 热门分类 分类 推荐栏目 本站导航 快速导航".split())
+
+
+def _navigation(text: str) -> str | None:
+    """``prev_next`` or ``toc`` when ``text`` is a line of page navigation, whatever titles it names.
+
+    >>> _navigation("« 上一篇 中亚五国首脑会晤"), _navigation("前一篇：显示输出　后一篇：石家庄机场跑道延长")
+    ('prev_next', 'prev_next')
+    >>> _navigation("目录： | 第一章 总则 | 第二章 规划"), _navigation("上一篇文章中我们讲到了如何安装软件，这一篇继续讲配置。")
+    ('toc', None)
+    """
+    if len(text) > FOOTER_CHARS:
+        return None
+    if _PREV_NEXT.match(text) and (_NEXT_MARK.search(text, 2) or len(_INNER_SENTENCE_END.findall(text)) == 0):
+        return "prev_next"
+    head = _TOC_HEAD.match(text)
+    if head and len(_TOC_ENTRY.findall(text, head.end())) >= 2:
+        return "toc"
+    return None
+
+
 def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     """The chunk kinds of ``line`` when it is page furniture, else None (see the module docstring).
 
@@ -202,7 +235,7 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     True
     """
     text = line.strip()
-    footer = footer_line(text)
+    footer = footer_line(text) or _navigation(text)
     if footer is not None:
         return (footer,)
     if not text or len(text) > MAX_LINE_CHARS or _SENTENCE.search(text):
@@ -216,6 +249,8 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     tags = _KEY_VALUE.match(chunks[0])
     if tags and tags.group("key") in TAG_KEYS and all(len(c) <= 10 for c in chunks[1:]):
         return ("tags",)
+    if tags and tags.group("key") in MENU_KEYS and len(chunks) >= 3 and all(len(c) <= 8 for c in chunks[1:]):
+        return ("menu",)
     if any(k is None for k in kinds):
         return ("dated_row",) if _is_dated_row(chunks, kinds) else None
     found = tuple(k for k in kinds if k is not None)
