@@ -9,15 +9,19 @@ stops two copies of one text from looking alike. This stage brings text to one
 form, so that later stages (rules written once, deduplication by character
 n-grams) see one spelling of each text:
 
-1. :func:`pinyin_annotation_spans`: a parenthesised tone-marked pinyin syllable
-   right after a character goes;
+0. :func:`~pipeline.markup.markup_spans`: markdown residue (emphasis, quotes,
+   links, images, rules, code backticks around prose, table delimiters) goes,
+   never in code (:mod:`pipeline.markup`);
+1. :func:`pinyin_annotation_spans`: a reading printed right after the
+   characters it reads goes (``地區(qū)``, ``汉字【hàn zì】``, ``汉字(han4 zi4)``);
 2. :func:`script_spans`: Traditional → Simplified with OpenCC (or the reverse),
    only where the text really is in the other script;
 3. :func:`punctuation_width_spans`: ASCII ``, : ; ? ! ( )`` in Chinese context
    become ``，：；？！（）``;
 4. :func:`cjk_spacing_spans`: spaces next to CJK punctuation and between hanzi go;
 5. :func:`heading_marker_spans`: markdown ``#`` heading markers go;
-6. :func:`broken_paragraph_spans`: a paragraph broken in mid-sentence is joined.
+6. :func:`broken_paragraph_spans`: a paragraph broken in mid-sentence, or
+   hard-wrapped at a fixed width (:func:`wrap_width`), is joined.
 
 Each is a pure function returning replacement spans on the text it is given;
 :class:`Normalize` applies them in this order through the edit log. The stage
@@ -30,6 +34,7 @@ CJK punctuation mark to act.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.metadata
 import unicodedata
@@ -41,6 +46,7 @@ import numpy as np
 import regex
 
 from . import charmodel
+from .markup import markup_spans
 from .document import Document, apply_spans, diff_spans
 
 Replacement = tuple[int, int, str]
@@ -106,6 +112,110 @@ def _syllables() -> frozenset[str]:
     return frozenset(s for values in _readings().values() for s in values if _TONE_MARKS.intersection(s))
 
 
+#: The brackets sites print readings in, by opener.
+_ANNOTATION_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】"}
+# A candidate with one or more syllables: Latin letters (tone-marked or not), tone
+# numbers, spaces, apostrophes and hyphens between syllables, in any of the pairs,
+# right after a hanzi (a space allowed before it, for tone-marked readings only). Possessive
+# quantifiers: a long Latin run in brackets (``[abcdef…]`` in a manual) must not be tried split
+# every way before the match fails.
+_LONG_ANNOTATION = regex.compile(
+    r"(?<=\p{Han})(\h?)([(（\[【])\h*"
+    r"([A-Za-zü\u00c0-\u024f\u1e3f\u1ebf\u1ec1\u0300-\u030c]++[0-5]?+(?:[\h'’\-]*+[A-Za-zü\u00c0-\u024f\u1e3f\u1ebf\u1ec1\u0300-\u030c]++[0-5]?+){0,11}+)"
+    r"\h*([)）\]】])"
+)
+_TONE_OF_MARK = {"\u0304": "1", "\u0301": "2", "\u030c": "3", "\u0300": "4"}
+_SYLLABLE_SPLIT = regex.compile(r"[\h'’\-]+")
+_HAN_TAIL = regex.compile(r"\p{Han}+$")
+#: The longest word an annotation is checked against.
+MAX_ANNOTATED_CHARS = 12
+
+
+def _numbered(reading: str) -> str:
+    """``hàn`` → ``han4``; a neutral-tone reading keeps no number (``de``).
+
+    >>> _numbered("hàn"), _numbered("lǜ"), _numbered("de")
+    ('han4', 'lü4', 'de')
+    """
+    decomposed = unicodedata.normalize("NFD", reading)
+    tone = next((_TONE_OF_MARK[c] for c in decomposed if c in _TONE_OF_MARK), "")
+    plain = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_OF_MARK))
+    return plain + tone
+
+
+@functools.cache
+def _reading_forms(code_point: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A character's readings tone-marked (``hàn``), tone-numbered (``han4``) and toneless (``han``)."""
+    marked = _readings().get(code_point, frozenset())
+    numbered = frozenset(_numbered(r) for r in marked)
+    return marked, numbered, frozenset(regex.sub(r"[0-5]$", "", r) for r in numbered)
+
+
+def _candidates(char: str, form: int) -> frozenset[str]:
+    """What may spell ``char``'s reading in ``form``: the form itself, or toneless (a neutral
+    tone, ``zhè ge``, ``ge5``, which the character table lists under a full tone)."""
+    forms = _reading_forms(ord(char))
+    return forms[2] if form == 2 else forms[form] | forms[2]
+
+
+def _spelled_by(chars: str, syllables: list[str], form: int) -> bool:
+    """Whether ``syllables`` (one per character, or one run for all) spell readings of ``chars``."""
+    if len(syllables) > 1:
+        return len(syllables) == len(chars) and all(
+            syllable in _candidates(char, form) for char, syllable in zip(chars, syllables)
+        )
+    run = syllables[0]
+
+    def spells(i: int, at: int) -> bool:  # chars[i:] spell run[at:]; at most ~6 readings a character
+        if i == len(chars):
+            return at == len(run)
+        return any(run.startswith(r, at) and spells(i + 1, at + len(r)) for r in _candidates(chars[i], form))
+
+    return spells(0, 0)
+
+
+def _reading_of_preceding(text: str, start: int, body: str) -> bool:
+    """Whether ``body`` is the reading of the hanzi right before ``start``, in one of three forms.
+
+    The number of characters it reads is the number of its syllables, or, for
+    a run written without spaces (``hànzì``, ``hanzi``), any word of up to
+    :data:`MAX_ANNOTATED_CHARS` that it spells exactly. A toneless reading
+    counts only for two or more characters and in lower case: ``张三（Zhang San）``
+    is a name's romanisation, ``区(qu)`` too little to go on.
+
+    >>> _reading_of_preceding("汉字", 2, "hàn zì"), _reading_of_preceding("汉字", 2, "han4zi4")
+    (True, True)
+    >>> _reading_of_preceding("机器学习", 4, "machine learning"), _reading_of_preceding("张三", 2, "Zhang San")
+    (False, False)
+    """
+    nfc = unicodedata.normalize("NFC", body)
+    syllables = [s for s in _SYLLABLE_SPLIT.split(nfc) if s]
+    syllables = [syllables[0][:1].lower() + syllables[0][1:], *syllables[1:]]
+    if any(not s.islower() for s in syllables):
+        return False
+    syllables = [s.replace("v", "ü").replace("u:", "ü") for s in syllables]  # lv, lu:, lü
+    if any(c.isdigit() for c in nfc):
+        form = 1
+        syllables = [regex.sub(r"[05]$", "", s) for s in syllables]
+    elif _TONE_MARKS.intersection(nfc):
+        form = 0
+    elif body[0].islower():
+        form = 2
+    else:
+        return False
+    before = _HAN_TAIL.search(text, max(0, start - MAX_ANNOTATED_CHARS), start)
+    if not before:
+        return False
+    word = before.group()
+    counts = [len(syllables)] if len(syllables) > 1 else range(1, len(word) + 1)
+    for n in counts:
+        if n > len(word) or form == 2 and n < 2:
+            continue
+        if _spelled_by(word[-n:], syllables, form):
+            return True
+    return False
+
+
 def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
     """Remove ``(pīnyīn)`` printed right after a character by the site, not the author.
 
@@ -121,6 +231,13 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
     removed as ``pinyin_annotation_unverified`` only in a document that has at
     least one verified annotation, where the site's habit is proven.
 
+    Readings of whole words go too, in ``()``, ``（）``, ``[]`` or ``【】``, tone-marked
+    (``汉字（hàn zì）``), tone-numbered (``汉字(han4 zi4)``) or, in lower case and
+    for two characters or more, toneless (``汉字[hanzi]``), when they spell
+    exactly the readings of the hanzi before them (:func:`_reading_of_preceding`):
+    an English gloss (``机器学习（machine learning）``) or a name's romanisation
+    (``张三（Zhang San）``) stays.
+
     >>> text = "兩江新區(qū)、經(jīng)濟 西部(重慶)科學城"
     >>> [(text[s:e], rule) for s, e, _, rule in pinyin_annotation_spans(text)]
     [('(qū)', 'pinyin_annotation'), ('(jīng)', 'pinyin_annotation')]
@@ -129,8 +246,11 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
     >>> garbled = "自貿(mào)辦 聟^(qū)"
     >>> [garbled[s:e] for s, e, *_ in pinyin_annotation_spans(garbled)]
     ['(mào)', '(qū)']
+    >>> text = "汉字【hàn zì】、汉字(han4 zi4)、汉字[hanzi]、机器学习（machine learning）"
+    >>> [text[s:e] for s, e, *_ in pinyin_annotation_spans(text)]
+    ['【hàn zì】', '(han4 zi4)', '[hanzi]']
     """
-    if "(" not in text and "（" not in text:
+    if not any(c in text for c in "(（[【"):
         return []
     verified: list[tuple[int, int, str, str]] = []
     unverified: list[tuple[int, int, str, str]] = []
@@ -143,6 +263,18 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
             verified.append((match.start(), match.end(), "", "pinyin_annotation"))
         else:
             unverified.append((match.start(), match.end(), "", "pinyin_annotation_unverified"))
+    taken = {span[0] for span in verified + unverified}
+    for match in _LONG_ANNOTATION.finditer(text):
+        space, opener, body, closer = match.groups()
+        start = match.start(2)
+        if start in taken or _ANNOTATION_PAIRS[opener] != closer:
+            continue
+        if space and not (_TONE_MARKS.intersection(unicodedata.normalize("NFC", body)) or regex.search(r"\d", body)):
+            continue  # ``北京 (beijing)``: a space and no tone is too little to go on
+        if space and len(_SYLLABLE_SPLIT.split(body.strip())) < 2:
+            continue  # ``地区 (qū)``: one syllable after a space
+        if _reading_of_preceding(text, match.start(), body):
+            verified.append((match.start(), match.end(), "", "pinyin_annotation"))
     if not verified:
         return []
     return sorted(verified + unverified)
@@ -790,6 +922,12 @@ def cjk_spacing_spans(text: str, between_hanzi: bool = True) -> list[Replacement
 
 # Repeated markers (``## ## 标题``, from nested conversions) go as one.
 _MARKED_HEADING = regex.compile(r"^((?:#{1,6}\h+)+)([^\n]*?)((?:\h+#+)+)?$", regex.M)
+# Converters and hand-typed markdown also glue two or more ``#`` to the heading (``##标题``,
+# ``##（一）``; cjk_spacing takes the space out of ``## （一）`` before this runs); one
+# ``#`` glued to a word is a hashtag (``#话题#``, ``#旅行``), never a heading.
+_GLUED_HEADING = regex.compile(
+    r"^(#{2,6})(?=[\p{Han}\u3001-\u303f\uff01-\uff5e“‘0-9])([^#\n]*\p{Han}[^#\n]*)$", regex.M
+)
 
 
 def heading_marker_spans(text: str) -> list[Replacement]:
@@ -804,15 +942,20 @@ def heading_marker_spans(text: str) -> list[Replacement]:
 
     >>> heading_marker_spans("## 进展如何？\\n#话题#\\n# Title\\n### 下一步 ###")
     [(0, 3, ''), (22, 26, ''), (29, 33, '')]
+    >>> heading_marker_spans("##进展如何\\n#旅行 #美食")
+    [(0, 2, '')]
     """
     spans: list[Replacement] = []
+    if "#" not in text:
+        return spans
+    spans.extend((m.start(1), m.end(1), "") for m in _GLUED_HEADING.finditer(text))
     for match in _MARKED_HEADING.finditer(text):
         if not _HAN.search(match.group(2)) or looks_like_code(match.group()):
             continue  # ``# echo "你好" > /etc/motd`` is a root shell command
         spans.append((match.start(1), match.end(1), ""))
         if match.group(3):
             spans.append((match.start(3), match.end(3), ""))
-    return spans
+    return sorted(spans)
 
 
 # -- 6. paragraphs broken mid-sentence ------------------------------------------------------
@@ -1002,6 +1145,12 @@ def continues(fragment: str, line: str, across_blank: bool = False) -> bool:
 #: Daily: 0.94 of its lines; pages of user reviews: median 0.71). Headings are shorter.
 EDITED_SHARE = 0.85
 _CLOSING = "。！？!?…”」』）)】;；:：~～"
+#: Judged on paragraphs of 40+ characters when there are INFORMAL_MIN_LINES of them; a page of
+#: short reviews (most under 40 characters) is judged on its paragraphs of 15+ instead, so that
+#: two short reviews across a blank line are not taken for one paragraph broken in two.
+INFORMAL_LONG_CHARS = 40
+INFORMAL_SHORT_CHARS = 15
+INFORMAL_MIN_LINES = 4
 
 
 def _informal(lines: Iterable[str]) -> bool:
@@ -1012,9 +1161,169 @@ def _informal(lines: Iterable[str]) -> bool:
     >>> _informal(["会议强调，要压实责任，加强隐患排查，确保人民群众生命财产安全，做好各项工作。"] * 4)
     False
     """
-    long_lines = [line for line in lines if len(line) >= 40]
-    closed = sum(line[-1] in _CLOSING for line in long_lines)
-    return len(long_lines) >= 4 and closed < EDITED_SHARE * len(long_lines)
+    lines = list(lines)
+    for min_chars in (INFORMAL_LONG_CHARS, INFORMAL_SHORT_CHARS):
+        judged = [line for line in lines if len(line) >= min_chars]
+        if len(judged) >= INFORMAL_MIN_LINES:
+            closed = sum(line[-1] in _CLOSING for line in judged)
+            return closed < EDITED_SHARE * len(judged)
+    return False
+
+
+# -- hard-wrapped text: the line-length regularity is the evidence --------------------------------
+
+#: A text reads as hard-wrapped when at least this share of its lines (and WRAP_MIN_LINES of
+#: them) end within a few columns of one width that (almost) no line exceeds. Paragraphs,
+#: headlines and reviews have lengths spread over a wide range; wrapped lines pile up at the margin.
+WRAP_MIN_SHARE = 0.4
+WRAP_MIN_LINES = 5
+#: The narrowest margin taken for a wrap: 16 columns (8 hanzi). Narrower "paragraphs" are lists.
+WRAP_MIN_WIDTH = 16
+#: The widest: 120 columns (60 hanzi). Wrapping tools cut at 70 to 80 columns, PDF dumps at a
+#: page's 30 to 50 hanzi; a page of user reviews whose source cut every long review at about 190
+#: characters is not wrapped text.
+WRAP_MAX_WIDTH = 120
+#: Lines longer than the margin allowed in a wrapped text (long URLs and words are not broken).
+WRAP_OVER_SHARE = 0.05
+
+
+def columns(line: str) -> int:
+    """The line's display width: a hanzi or a full-width mark is two columns, ASCII one.
+
+    Counted from the UTF-8 length, at C speed: ASCII takes one byte and one column,
+    CJK three bytes and two columns. (Other scripts come out a little wide, which
+    the margin's tolerance absorbs.)
+
+    >>> columns("中文ab，")
+    8
+    """
+    return (len(line.encode("utf-8", "surrogatepass")) + len(line)) // 2
+
+
+def _tolerance(width: int) -> int:
+    """How far short of the margin a wrapped line may end: a word moved down whole, a mark pulled up."""
+    return max(2, width // 8)
+
+
+@dataclass(frozen=True)
+class Wrap:
+    """The margin a hard-wrapped text was cut at, in characters or in columns."""
+
+    width: int
+    in_columns: bool
+
+    def measure(self, line: str) -> int:
+        return columns(line) if self.in_columns else len(line)
+
+    def at_margin(self, line: str) -> bool:
+        """The line ends where the wrapper cut it, not where its author ended a paragraph."""
+        return self.width - _tolerance(self.width) <= self.measure(line) <= self.width + 2
+
+
+def wrap_width(lines: list[str]) -> Wrap | None:
+    """The margin of a hard-wrapped text, or ``None`` when its line lengths show none.
+
+    Tools (``fold``, ``fmt``, mail clients, text dumps of PDFs) cut every line of a
+    paragraph at one width, counted in characters or in columns; the text then shows
+    many lines of nearly one length and none longer. For each measure, the width
+    with the most lines at it or one character (two columns) short of it is taken
+    (sorted lengths and bisection: n log n in the number of lines), and must gather
+    :data:`WRAP_MIN_SHARE` of the lines with at most :data:`WRAP_OVER_SHARE`
+    longer. Lines then count as cut at the margin within :func:`_tolerance`
+    (a Latin word moved down whole leaves a shorter line).
+
+    >>> para = "阮路说，接下来，全市金融系统将围绕建设西部金融中心主目标，携手四川共同推进成渝共建西部金融中心，" \\
+    ...        "加快金融改革创新，提升金融服务实体经济质效，为成渝地区双城经济圈建设提供有力的金融支撑。"
+    >>> wrap_width([para[i : i + 16] for i in range(0, len(para), 16)])
+    Wrap(width=16, in_columns=False)
+    >>> wrap_width(["第一条评论，很好。", "第二条评论写得比较长一些，物流很快，包装也好。", "一般。", "还行吧，凑合用，价格偏贵了一点点。"] * 2) is None
+    True
+    """
+    n = len(lines)
+    if n < WRAP_MIN_LINES:
+        return None
+    char_sizes = [len(line) for line in lines]
+    # Fast path: a text with many lines wider than any margin (paragraphs) is not wrapped.
+    if sum(size > WRAP_MAX_WIDTH for size in char_sizes) > WRAP_OVER_SHARE * n:
+        return None
+    for in_columns in (False, True):  # characters first: columns cost a pass over every line
+        sizes = [columns(line) for line in lines] if in_columns else char_sizes
+        found = _margin(sizes, lines, in_columns)
+        if found:
+            return found
+    return None
+
+
+def _margin(sizes: list[int], lines: list[str], in_columns: bool) -> Wrap | None:
+    """The width most lines end at (a tight window, few longer), if their ends look cut."""
+    n = len(sizes)
+    # Counted in a tight window: a wrapper fills lines to the character (one column less
+    # where a hanzi does not fit), so chance, not a wrap, spreads lengths wider.
+    slack = 2 if in_columns else 1
+    scale = 1 if in_columns else 2
+    ordered = sorted(sizes)
+    candidates = []
+    for width in set(sizes):
+        if not WRAP_MIN_WIDTH <= width * scale <= WRAP_MAX_WIDTH:
+            continue
+        top = bisect.bisect_right(ordered, width + 1)
+        near = top - bisect.bisect_left(ordered, width - slack)
+        if near >= max(WRAP_MIN_LINES, WRAP_MIN_SHARE * n) and n - top <= WRAP_OVER_SHARE * n:
+            candidates.append((-near, width))
+    for _, width in sorted(candidates):
+        cut = [i for i, size in enumerate(sizes) if width - slack <= size <= width + 1]
+        if _mostly_cut(cut, lines):
+            return Wrap(width, in_columns)
+    return None
+
+
+#: A wrapper cuts where the margin falls, so few of the lines it cut end a sentence (about one
+#: in fifteen), and many breaks fall inside a word (``职`` / ``工``: about two in five); lines of
+#: one length by chance (short user reviews) mostly end a sentence, and the next review starts a
+#: new word (2.5% of People's Daily line breaks fall between two characters of a word).
+WRAP_MAX_CLOSED_SHARE = 1 / 3
+WRAP_MIN_IN_WORD_SHARE = 0.2
+
+
+def _mostly_cut(indices: list[int], lines: list[str]) -> bool:
+    """Whether the lines at ``indices`` look cut by a wrapper: rarely closed, often inside a word."""
+    closed = sum(lines[i][-1] in _CLOSING or lines[i][-1] in ".．" for i in indices)
+    if closed > WRAP_MAX_CLOSED_SHARE * len(indices):
+        return False
+    breaks = [lines[i][-1] + lines[i + 1][0] for i in indices if i + 1 < len(lines)]
+    in_word = sum(charmodel.bigram_count(pair) > 0 for pair in breaks)
+    return in_word >= WRAP_MIN_IN_WORD_SHARE * len(breaks)
+
+
+def _wrapped_continues(previous: str, paragraph: str, line: str, gap: str, wrap: Wrap, marks_paragraphs: bool) -> bool:
+    """Whether ``line`` goes on the paragraph a hard wrap cut at ``previous`` (its last line).
+
+    The cut line must end at the margin. A wrapper cuts anywhere (before ``”。``,
+    inside ``１９９７``, after ``——``), so the shapes :func:`continues` asks for
+    do not apply; what still tells a new block is a list item, code or a line
+    start after a finished sentence. After anything but a closing mark
+    (:data:`_CLOSING`) the line continues; after a closing mark only when
+    nothing else marks a new paragraph: no blank line, no indentation, in a
+    text that uses one or the other (``marks_paragraphs``).
+
+    >>> wrap = Wrap(20, False)
+    >>> _wrapped_continues("区、日喀则地区、山南地区、昌都地区扩大到４０", "…扩大到４０", "个县，是最重的一次。", "\\n", wrap, True)
+    True
+    >>> _wrapped_continues("区、日喀则地区、山南地区、昌都地区的一次。", "…的一次。", "新的一年，", "\\n\\n", wrap, True)
+    False
+    """
+    if not wrap.at_margin(previous):
+        return False
+    if _LIST_ITEM.match(line) or _starts_as_command(line) or looks_like_code(line) or looks_like_code(previous):
+        return False
+    if not _CHINESE.search(line) and not _CHINESE.search(previous):
+        return False
+    if paragraph[-1] not in _CLOSING and paragraph[-1] not in ".．":  # ``…口干舌燥.....``: a full stop
+        return True
+    return marks_paragraphs and gap == "\n"
+
+
+_JOIN_SPACE = regex.compile(r"[A-Za-z0-9]")
 
 
 def broken_paragraph_spans(text: str) -> list[Replacement]:
@@ -1032,18 +1341,29 @@ def broken_paragraph_spans(text: str) -> list[Replacement]:
     [('\\n\\n', '')]
     """
     spans: list[Replacement] = []
-    paragraph = ""
+    paragraph = previous = ""
     previous_end = 0
     lines = list(_CONTENT_LINE.finditer(text))
-    informal = _informal(m.group(1) for m in lines)
+    contents = [m.group(1) for m in lines]
+    informal = _informal(contents)
+    wrap = wrap_width(contents) if len(contents) >= WRAP_MIN_LINES else None
+    # Whether the text shows its paragraph starts otherwise than by a short line.
+    marks_paragraphs = wrap is not None and ("\n\n" in text or any(m.start(1) > m.start() for m in lines))
     for match in lines:
         line = match.group(1)
-        across_blank = informal and text.count("\n", previous_end, match.start(1)) > 1
-        if paragraph and continues(paragraph, line, across_blank):
+        gap = text[previous_end : match.start(1)]
+        across_blank = informal and gap.count("\n") > 1
+        if paragraph and wrap and _wrapped_continues(previous, paragraph, line, gap, wrap, marks_paragraphs):
+            # A wrapper breaks Latin text at a space and drops it: put it back between two words.
+            glue = " " if _JOIN_SPACE.match(paragraph[-1]) and _JOIN_SPACE.match(line[0]) else ""
+            spans.append((previous_end, match.start(1), glue))
+            paragraph += glue + line
+        elif paragraph and continues(paragraph, line, across_blank):
             spans.append((previous_end, match.start(1), ""))
             paragraph += line
         else:
             paragraph = line
+        previous = line
         previous_end = match.end(1)
     return spans
 
@@ -1064,6 +1384,9 @@ class Normalize:
                                and spaces next to CJK punctuation removed.
     ``remove_hanzi_spaces``    remove spaces between two hanzi (with ``punctuation``).
     ``strip_heading_markers``  remove markdown ``#`` heading markers.
+    ``strip_markup``           remove other markdown residue (emphasis, quotes, links, rules,
+                               images, code backticks around prose, table delimiters;
+                               :mod:`pipeline.markup`), never in code.
     ``join_paragraphs``        join paragraphs broken mid-sentence.
     """
 
@@ -1075,6 +1398,7 @@ class Normalize:
     punctuation: bool = True
     remove_hanzi_spaces: bool = True
     strip_heading_markers: bool = True
+    strip_markup: bool = True
     join_paragraphs: bool = True
 
     def __post_init__(self) -> None:
@@ -1092,6 +1416,12 @@ class Normalize:
         return self.opencc_config or default
 
     def apply(self, doc: Document) -> Document:
+        if self.strip_markup:
+            # Before everything: ``**地區(qū)**`` and ``[經濟](url)`` are judged without their markers.
+            # Removing a pair can expose another (``**a *b* c**``): to a fixed point.
+            for _ in range(_MAX_JOIN_ROUNDS):
+                if not doc.replace(markup_spans(doc.text), self.name):
+                    break
         if self.remove_pinyin:
             doc.replace(pinyin_annotation_spans(doc.text), self.name)
         if self.conversion and doc.replace(

@@ -25,10 +25,17 @@ TOKENS = [
     "#", "## ", "### ", " ##", "1", "2020", "3.5", "12:40:28", "7+13", "SoC", "a", "Z",
     "http://a.cn/?q=1,2", "x@y.cn", "www.8233066.com",
     "本报讯", "1、", "一、", "记者", "摄", "的", "第一批",
+    # markdown residue and the real text it could be taken for
+    "**", "*", "__", "_", "~~", "~", "`", "> ", ">>> ", "---", "* * *", "———", "|", "|---|---|",
+    "[", "](https://a.cn/x_y)", "![](a.png)", "```", "2*3*4", "--force", "a_b_c", "$ ls -l /etc/*",
+    # readings in other brackets, and glosses that are not readings
+    "汉字", "(hàn zì)", "【hàn zì】", "[hanzi]", "(han4 zi4)", "（machine learning）", "（Zhang San）",
 ]
 chinese_like = st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=2)), max_size=40).map("".join)
 ascii_only = st.lists(
-    st.one_of(st.sampled_from(["## Title", "# x", "a, b", "(x)", "x:y", "?!", " ", "\n", "\n\n", "http://a.b/?c=d"]),
+    st.one_of(st.sampled_from(["## Title", "# x", "a, b", "(x)", "x:y", "?!", " ", "\n", "\n\n", "http://a.b/?c=d",
+                               "**bold**", "*it*", "__init__", "~~x~~", "> quote", "---", "[a](http://b.c)",
+                               "`code`", "| a | b |\n|---|---|", "2*3*4", "hanzi (han zi)"]),
               st.text(st.characters(max_codepoint=127), max_size=5)),
     max_size=30,
 ).map("".join)
@@ -93,9 +100,23 @@ def test_only_punctuation_spaces_breaks_script_and_audited_annotations_change(te
     # The pinyin annotations are removed first and audited as such: take them
     # out of the input, then nothing else may lose or reorder a digit, a Latin
     # letter or a hanzi.
-    annotations = [e for e in doc.edits if e.rule.startswith("pinyin_annotation")]
-    assert doc.edits[: len(annotations)] == annotations
-    without_annotations = replay(text, annotations)
-    assert content(doc.text) == content(without_annotations)
-    for edit in annotations:
-        assert edit.after == "" and edit.before[0] in "(（" and edit.before[-1] in ")）"
+    # Markdown residue goes first, then the annotations: both audited under their rules.
+    removals = [e for e in doc.edits if e.rule.startswith(("pinyin_annotation", "markdown_"))]
+    assert doc.edits[: len(removals)] == removals
+    without_removals = replay(text, removals)
+    assert content(doc.text) == content(without_removals)
+    for edit in removals:
+        if edit.rule.startswith("pinyin_annotation"):
+            assert edit.after == "" and edit.before.lstrip()[0] in "(（[【" and edit.before[-1] in ")）]】"
+        elif edit.rule != "markdown_link" and edit.rule != "markdown_image":
+            # Markers only: what a marker edit removes holds no hanzi (the words stay).
+            assert not any(is_han(c) for c in edit.before)
+
+
+@SETTINGS
+@given(chinese_like)
+def test_markup_never_touches_fenced_blocks(text):
+    fenced = "```\n" + text.replace("```", "") + "\n```"
+    doc = Normalize(script="keep", punctuation=False, join_paragraphs=False, strip_heading_markers=False,
+                    remove_pinyin=False).apply(Document("t", fenced))
+    assert doc.text == fenced
