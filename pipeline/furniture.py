@@ -198,9 +198,9 @@ _INNER_SENTENCE_END = regex.compile(r"[。！？!?](?=.*[^\s”」』）)。！�
 #: A line that links the previous and next pages: its marker, then any title (« 上一篇 某某, 前一篇：…).
 _PREV_NEXT = regex.compile(
     r"^[«‹<←\h]*(?:上一篇|下一篇|上一章|下一章|上一节|下一节|前一篇|后一篇|上篇|下篇|上一条|下一条|上一页|下一页|"
-    r"上一个|下一个|Previous|Next|previous|next)(?:\h*[:：»›>→]|\h|$)"
+    r"上一个|下一个)(?:\h*[:：»›>→]|\h|$)"
 )
-_NEXT_MARK = regex.compile(r"(?:下一篇|下一章|下一节|后一篇|下篇|下一条|下一页|下一个|Next|next)")
+_NEXT_MARK = regex.compile(r"(?:下一篇|下一章|下一节|后一篇|下篇|下一条|下一页|下一个)")
 #: A table of contents run into one line: 目录 and two entries or more (一、… 二、…, 第一章 …, 1.2 …).
 _TOC_HEAD = regex.compile(r"^\h*[【\[]?\h*(?:文章|本文|内容)?目\h?录\h*[】\]]?\h*[:：]?")
 _TOC_ENTRY = regex.compile(r"(?:^|[\h|｜])(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十\d]{1,3}[章节篇部]|\d{1,2}(?:\.\d{1,2})*[.、]?\h)")
