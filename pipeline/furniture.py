@@ -59,7 +59,8 @@ CONTROLS = frozenset("""
 关于我们 联系我们 广告服务 法律声明 隐私政策 使用条款 网站导航 网站地图 意见反馈 加入我们 诚聘英才 合作伙伴
 友情链接 投诉建议 服务条款 用户协议 人才招聘 广告合作 商务合作 招聘信息 设为首页 收藏本站
 登录 注册 退出 帮助 帮助中心 登录后发表评论 参与讨论 加载更多 点击加载更多 展开全文 展开 收起 阅读全文 查看全文 全文
-登录 注册 退出 投稿 我要投稿 订阅 RSS 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
+登录 注册 退出 投稿 我要投稿 订阅 RSS 发布 提交 取消 写评论 写下你的评论 说两句 我来说两句 我要说 查看 全部 更多评论
+在看 打赏 转发 点个赞 赞赏 关注 已关注 私信 留言 回复 引用 删除 编辑本段 编辑本文 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
 责任编辑 编辑 来源 作者 浏览 阅读 点击 发布 发布时间 时间 日期
 """.split())
 #: Keys of metadata fields (``来源：…``). Keys of an article's own content (地点, 电话,
@@ -94,6 +95,32 @@ _PAGES = regex.compile(r"^(?:第\d{1,3}(?:/\d{1,4})?页|(?:本文)?共\d{1,4}页
 _SENTENCE = regex.compile(r"[。！？!?；;]")
 
 
+@functools.cache
+def _words() -> tuple[frozenset[str], int]:
+    words = CONTROLS | _COUNTED | frozenset("本文 已有 共有 全部 条评论 人点赞 人收藏 人转发 赞".split())
+    return words, max(map(len, words))
+
+
+def _made_of_controls(chunk: str) -> bool:
+    """Whether ``chunk`` is control words (and counts) run together: normalisation takes the spaces
+    between hanzi, so ``收藏　举报`` arrives as ``收藏举报``, ``已有 12 人点赞`` as ``已有12人点赞``.
+
+    >>> _made_of_controls("收藏举报"), _made_of_controls("本文已有141人点赞"), _made_of_controls("收入支出")
+    (True, True, False)
+    """
+    words, longest = _words()
+    pieces = [p for p in regex.split(r"[\d,，.万千+()（）…]+", chunk) if p]
+    if not pieces or len("".join(pieces)) < 2:
+        return False
+    for piece in pieces:  # each piece must split into words, left to right (dynamic programming)
+        ok = [True] + [False] * len(piece)
+        for end in range(1, len(piece) + 1):
+            ok[end] = any(ok[start] and piece[start:end] in words for start in range(max(0, end - longest), end))
+        if not ok[-1]:
+            return False
+    return True
+
+
 def chunk_kind(chunk: str) -> str | None:
     """What one chunk of a line is, if it is furniture: control, key_value, count, date, number.
 
@@ -115,6 +142,8 @@ def chunk_kind(chunk: str) -> str | None:
         return "count"
     if chunk in SECTIONS:
         return "section"
+    if len(chunk) <= 24 and _made_of_controls(chunk):
+        return "control"
     if chunk in _COUNT_WORDS:
         return "count"  # 已有 12 人参与, 本文共 3 页: the words around a spaced number
     return None
@@ -208,6 +237,16 @@ _TOC_ENTRY = regex.compile(r"(?:^|[\h|｜])(?:[一二三四五六七八九十]{1
 MENU_KEYS = frozenset("栏目 热门栏目 频道 热门频道 导航 网站导航 热门分类 分类 推荐栏目 本站导航 快速导航".split())
 
 
+#: A prompt asking the reader to react (点个赞, 欢迎留言, 长按识别二维码关注我们).
+_PROMPT = regex.compile(
+    r"(?:欢迎|请|记得|别忘了|觉得[^\n，。]{0,8}就|动动手指|长按|扫码|扫一扫|一键)[^\n。]{0,20}"
+    r"(?:点赞|点个赞|收藏|转发|留言|评论|在看|打赏|互动|三连|关注(?:我们|公众号|微信|本号|小编|作者|账号|主页)|"
+    r"分享(?:给|到)(?:朋友|好友|朋友圈|更多人))"
+)
+#: The header of a comment block (网友评论 冷同学：学习了 …): what follows it on the line is users' comments.
+_COMMENTS_HEAD = regex.compile(r"^\h*[【\[]?(?:网友评论|热门评论|最新评论|精彩评论|全部评论|用户评论|读者评论|评论区|网友留言)[】\]]?")
+
+
 def _navigation(text: str) -> str | None:
     """``prev_next`` or ``toc`` when ``text`` is a line of page navigation, whatever titles it names.
 
@@ -223,6 +262,12 @@ def _navigation(text: str) -> str | None:
     head = _TOC_HEAD.match(text)
     if head and len(_TOC_ENTRY.findall(text, head.end())) >= 2:
         return "toc"
+    if len(text) <= 40 and _PROMPT.search(text) and not _INNER_SENTENCE_END.search(text) \
+            and not regex.search(r"[“”\"「」]|说", text):  # a quoted appeal is someone's words
+        return "prompt"
+    head = _COMMENTS_HEAD.match(text)
+    if head and head.end() < len(text) and regex.search(r"[:：]", text[head.end():]):
+        return "comments"  # 网友评论　冷同学：学习了　阿妹：…
     return None
 
 
