@@ -1261,6 +1261,9 @@ def _step_through(run: str, start: int) -> tuple[list[str | tuple[str, list[str]
     return out, end
 
 
+LOSSY_EDGE_GAIN = 3.0  # the first character of a lossy Big5 stretch: its GBK twin e³ ≈ 20 times as frequent
+
+
 def gbk_as_big5_lossy(text: str, marker: str = LOST_MARKER) -> list[Fix]:
     """Re-read GBK bytes that a replacing Big5 decoder read (``人都能`` → ``�侀敵``).
 
@@ -1283,14 +1286,17 @@ def gbk_as_big5_lossy(text: str, marker: str = LOST_MARKER) -> list[Fix]:
         first = run.find("\ufffd")
         if first < 0:
             continue
-        # the stretch starts where the in-step GBK reading starts to gain
+        # The stretch starts where the in-step GBK reading starts to gain; the
+        # character before the first U+FFFD must gain clearly on its own, since a
+        # clean character before a field often has a commoner twin (极 → 体).
         start, best, total = first, 0.0, 0.0
         for j in range(first - 1, -1, -1):
             twin = _redecode(run[j], GBK_AS_BIG5)
             if twin is None:
                 break
-            total += charmodel.logprob(twin) - charmodel.logprob(run[j])
-            if total > best:
+            gain = charmodel.logprob(twin) - charmodel.logprob(run[j])
+            total += gain
+            if total > best and gain >= LOSSY_EDGE_GAIN:
                 start, best = j, total
         stepped = _step_through(run, start)
         if stepped is None:
