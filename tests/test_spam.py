@@ -128,3 +128,12 @@ def test_the_stage_is_idempotent_and_its_edits_replay(pieces: list[str]) -> None
     assert replay(text, once.edits) == once.text
     twice = spam.Spam().apply(Document("a", once.text))
     assert twice.text == once.text
+
+
+def test_a_pile_of_one_trades_words_is_an_ad_and_a_report_on_it_is_not() -> None:
+    ad = "棋牌游戏炸金花、斗牛、牛牛，真金白银，秒提现，推荐码3901"
+    assert [f for _, _, f in spam.find_spam(f"{HOST}\n\n{ad}\n\n{TAIL}")]
+    report = ("警方破获一起利用棋牌游戏平台组织网络赌博的案件。\n\n"
+              "该平台以炸金花、斗牛等棋牌游戏为名组织赌博，涉案的赌场账户流水达数千万元。\n\n"
+              "警方提醒，炸金花、斗牛等所谓棋牌游戏平台往往是网络赌场，市民切勿参与。")
+    assert spam.find_spam(report) == [], spam.explain(report)
