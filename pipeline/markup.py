@@ -23,6 +23,7 @@ Chinese prose), ``markdown_table`` (a table's delimiter row and outer pipes).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 
 import regex
@@ -141,14 +142,19 @@ def rule_line_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
             continue
         s, e, after = _line_removal(text, start, end)
         # The lines around it: a rule under a console table's header (``Selection  Command`` /
-        # ``-----`` / ``1  /usr/bin/vim``) belongs to the table; one between Chinese paragraphs
-        # is a separator.
+        # ``-----`` / ``1  /usr/bin/vim``) belongs to the table, and ``---`` between ``GOsa²``
+        # and ``Web 服务器`` is a table's empty cell; one between Chinese paragraphs is a separator.
         neighbours = [_line_at(text, s - 1), _line_at(text, e)]
-        neighbours = [n for n in neighbours if n.strip()]
-        if any(looks_like_code(n) for n in neighbours) or not any(_HAS_CJK.search(n) for n in neighbours):
+        neighbours = [n for n in neighbours if n.strip() and not _FENCE.match(n)]  # a fence is markdown
+        if any(looks_like_code(n) for n in neighbours) or not all(_HAS_CJK.search(n) for n in neighbours):
             continue
         spans.append((s, e, after, "markdown_rule"))
     return spans
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
 
 
 def _line_at(text: str, pos: int) -> str:
@@ -160,8 +166,9 @@ def _line_at(text: str, pos: int) -> str:
 
 # -- line starts: blockquotes ---------------------------------------------------------------------
 
-#: ``> ``, ``>> ``, ``> > `` at a line start; ``>>>`` (a Python prompt) and ``>_<`` are not quotes.
-_QUOTE = regex.compile(rf"^\h{{0,3}}(?!>>>)(?:>\h?)+(?=[^\s>]|$)", regex.M)
+#: ``> ``, ``>> ``, ``> > `` at a line start, a space after the last ``>``: ``>>>`` (a Python
+#: prompt), ``>_<`` and ``>三星级的大堂；<-三星级的卫生`` (a comparison) are not quotes.
+_QUOTE = regex.compile(r"^\h{0,3}(?!>>>)(?:>\h?)*>\h+(?=[^\s>])", regex.M)
 
 
 def blockquote_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
@@ -264,13 +271,10 @@ _EMPHASIS = regex.compile(
 _ALNUM_ASCII = regex.compile(r"[A-Za-z0-9]")
 _ASCII_EDGE = regex.compile(r"[!-~]")
 #: Tildes written as punctuation (``停电了~~我的梦想~~破裂了`` next to ``进场了~一个``): a lone
-#: ``~`` in the line, or an odd number of ``~~`` (``太小~~放不下~~还可以~~``): there no ``~~`` is a strike.
+#: ``~`` in the line, or ``~~`` other than one pair (``太小~~放不下~~还可以~~``): there no ``~~`` is a strike.
 _LONE_TILDE = regex.compile(r"(?<!~)~(?!~)")
-
-
-def _line_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
+_CLAUSE_MARK = regex.compile(r"[，。！？、；：,.!?;]")
+_FINAL_PARTICLES = frozenset("哈呵嘿啦吧呢哟哦嘛呀啊喔噢哇耶咯呗")
 #: Two masked names read as a pair of markers (``王**和李**``): a conjunction or a mark and at
 #: most one more character between them.
 _MASK_BODY_START = regex.compile(r"^[和与及或、，,。；：].?$")
@@ -284,8 +288,11 @@ def _is_punct_or_space(char: str) -> bool:
     return char == "" or char.isspace() or regex.match(r"[\p{P}\p{S}]", char) is not None
 
 
-def _emphasis(text: str, match: regex.Match[str]) -> bool:
-    """Whether a delimiter pair is markdown emphasis around Chinese text, not ``2*3*4`` or ``a_b_c``."""
+def _emphasis(text: str, match: regex.Match[str], strikes: bool = True) -> bool:
+    """Whether a delimiter pair is markdown emphasis around Chinese text, not ``2*3*4`` or ``a_b_c``.
+
+    ``strikes``: the line may hold a strikethrough (its tildes are not punctuation).
+    """
     marker, body = match.group("m"), match.group("body")
     if len(body) > MAX_EMPHASIS_CHARS or marker[0] in body:
         return False
@@ -308,8 +315,9 @@ def _emphasis(text: str, match: regex.Match[str]) -> bool:
     if glued and (not chinese_body or marker[0] == "_"):
         return False
     if marker == "~~":
-        line = text[text.rfind("\n", 0, match.start()) + 1 : _line_end(text, match.end())]
-        if _LONE_TILDE.search(line) or line.count("~~") % 2:
+        # Struck text is a word or a phrase; tildes that run over a clause mark or follow a
+        # laugh or a particle are a writer's punctuation (``哈哈~~印刷中规中矩，不花哨~~``).
+        if not strikes or _CLAUSE_MARK.search(body) or before in _FINAL_PARTICLES:
             return False
     # CommonMark's flanking rules with CJK punctuation as punctuation: ``*号的为必填项，*号``
     # does not close after ``，`` and before a hanzi.
@@ -326,6 +334,28 @@ def _emphasis(text: str, match: regex.Match[str]) -> bool:
     )
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted and merged where they overlap, for :func:`_overlaps`."""
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _overlaps(merged: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of the sorted, disjoint ``merged`` spans (bisection).
+
+    >>> spans = _merged([(10, 20), (0, 5), (15, 30)])
+    >>> spans, _overlaps(spans, 5, 10), _overlaps(spans, 4, 6), _overlaps(spans, 29, 40)
+    ([(0, 5), (10, 30)], False, True, True)
+    """
+    i = bisect.bisect_right(merged, (start, 1 << 62))
+    return any(s < end and start < e for s, e in merged[max(0, i - 1) : i + 1])
+
+
 def emphasis_spans(
     text: str, start: int, end: int, protected: list[tuple[int, int]], single: bool = True
 ) -> list[Span]:
@@ -339,11 +369,13 @@ def emphasis_spans(
     line = text[start:end]
     if not any(c in line for c in "*_~") or not _HAS_CJK.search(line):
         return spans
+    strikes = not _LONE_TILDE.search(line) and line.count("~~") == 2  # judged once per line
+    protected = _merged(protected)
     pos = start
     # A rejected candidate (``^_^`` … ``_``) must not hide a real pair starting inside it, so
     # the search goes on one character later; the bounded body keeps that linear.
     while (match := _EMPHASIS.search(text, pos, end)) is not None:
-        if any(s < match.end() and match.start() < e for s, e in protected) or not _emphasis(text, match) \
+        if _overlaps(protected, match.start(), match.end()) or not _emphasis(text, match, strikes) \
                 or not single and len(match.group("m")) == 1:
             pos = match.start() + 1
             continue

@@ -82,6 +82,10 @@ MARKUP_KEEPS = [
     "绝对垃圾书``不值得买``真的。",  # a writer's double backticks
     "房间太小~~不能放行李~~格调还可以~~",  # tildes as punctuation
     "停电了~~我的梦想~~破裂了，进场了~一个。",
+    "有点奢侈，哈哈~~印刷中规中矩，不花哨~~",  # over a clause mark, after a laugh
+    "不会再看~~这本书~~没心意~~旧瓶装新酒~~",  # more than one pair
+    ">三星级的大堂；=零星级的房间；<-三星级的卫生",  # a comparison, no space after >
+    "用户管理\n\nGOsa²\n\n---\n\nWeb 服务器",  # a table's empty cell
     "## 标题",  # headings are heading_marker's
     "> cat a > b",  # a redirection
     ">>> print('你好')",  # a Python prompt
