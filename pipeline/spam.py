@@ -105,7 +105,7 @@ CTA = regex.compile(
     r"戳(?:这里|链接|我)|猛戳|点我|进店|>>|"
     # offers that ask the reader to act for a gift: 注册即送, 登录就送, 首单立减, 领取10元
     r"(?:注册|登录|登陆|下载|关注|转发|分享|充值|下单)(?:就|即|立|后)?(?:送|得|领|返)|首单(?:立减|免费|半价)|"
-    r"领取\d+元|送\d+元|返现\d"
+    r"领取\d+元|送\d+元"
 )
 #: Contact handles: how to reach a seller. Written to be searched fast (a few hundred MB/s):
 #: each branch starts at a rare character or a fixed prefix, not at every word character.
