@@ -363,8 +363,28 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
                 if judge_span(line_start + start, line_start + end, shown=piece if inner else None):
                     continue
             for a, b in _clause_runs(line, start, end, gone):
-                judge_span(line_start + a, line_start + b)
+                if judge_span(line_start + a, line_start + b, keep=False):
+                    judge_span.narrow(line_start + a, line_start + b)
     return judge_span.verdicts
+
+
+def _core(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of ``text[start:end]`` from its first feature to its last: the ad inside a clause
+    that an extractor glued to real words (``…现场同步推介的时时彩不定位【Aurl:…】送888元``).
+
+    >>> t = "现场同步推介的时时彩不定位【Aurl:www.8233066.com】送888元"
+    >>> t[slice(*_core(t, 0, len(t)))]
+    '时时彩不定位【Aurl:www.8233066.com】送888元'
+    """
+    spans = [m.span() for p in (CONTACT, CTA, DECORATION, *PROMO.values()) for m in p.finditer(text, start, end)]
+    if not spans:
+        return start, end
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    while first > start and not _HAN.match(text[first - 1]) and not text[first - 1] in "，,、；;":
+        first -= 1  # (【, digits, Latin that open the ad)
+    while last < end and not _HAN.match(text[last]):
+        last += 1
+    return first, last
 
 
 def _without(text: str, gone: Sequence[tuple[int, int]]) -> str:
@@ -425,6 +445,16 @@ class _Judge:
         self.text, self.threshold, self.keep_coherence = text, threshold, keep_coherence
         self.topic: _Topic | None = None
         self.verdicts: list[Verdict] = []
+
+    def narrow(self, start: int, end: int) -> None:
+        """Record the spam verdict for ``text[start:end]`` on its core (:func:`_core`) alone, when the
+        words before the core are real text (two hanzi or more) the clause split did not separate."""
+        first, last = _core(self.text, start, end)
+        if len(_HAN.findall(self.text, start, first)) < 2:
+            first = start
+        if len(_HAN.findall(self.text, last, end)) < 2:
+            last = end
+        self(first, last, keep=False) or self(start, end, keep=False)
 
     def __call__(self, start: int, end: int, shown: str | None = None, keep: bool = True) -> bool:
         """Judge ``text[start:end]`` (its features read from ``shown`` when given); True when it is spam.
