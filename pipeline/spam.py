@@ -363,7 +363,7 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
                 if judge_span(line_start + start, line_start + end, shown=piece if inner else None):
                     continue
             for a, b in _clause_runs(line, start, end, gone):
-                if judge_span(line_start + a, line_start + b, keep=False):
+                if judge_span(line_start + a, line_start + b, record=False):
                     judge_span.narrow(line_start + a, line_start + b)
     return judge_span.verdicts
 
@@ -438,6 +438,13 @@ def _clause_runs(line: str, start: int, end: int, gone: Sequence[tuple[int, int]
     return runs
 
 
+#: Hanzi of real words glued to an ad in its clause at which the ad alone goes (fewer: the ad's own).
+NARROW_HANZI = 4
+_CLAUSE_END = regex.compile(r"[，,、；;]")
+#: Where a clause starts: after these, an ad's own trailing comma is the text's (…仪式。[ad]，).
+_OPEN = frozenset("，,。！？!?；;：:、\n “「（(")
+
+
 class _Judge:
     """Judges spans of one text against its topic (built once, when first needed); keeps the verdicts."""
 
@@ -448,19 +455,21 @@ class _Judge:
 
     def narrow(self, start: int, end: int) -> None:
         """Record the spam verdict for ``text[start:end]`` on its core (:func:`_core`) alone, when the
-        words before the core are real text (two hanzi or more) the clause split did not separate."""
+        words glued to the core in its own clause are real text (:data:`NARROW_HANZI` or more)."""
         first, last = _core(self.text, start, end)
-        if len(_HAN.findall(self.text, start, first)) < 2:
+        if len(_HAN.findall(self.text, start, first)) < NARROW_HANZI or _CLAUSE_END.search(self.text, start, first):
             first = start
-        if len(_HAN.findall(self.text, last, end)) < 2:
+        if len(_HAN.findall(self.text, last, end)) < NARROW_HANZI or _CLAUSE_END.search(self.text, last, end - 1):
             last = end
         self(first, last, keep=False) or self(start, end, keep=False)
 
-    def __call__(self, start: int, end: int, shown: str | None = None, keep: bool = True) -> bool:
+    def __call__(self, start: int, end: int, shown: str | None = None, keep: bool = True,
+                 record: bool = True) -> bool:
         """Judge ``text[start:end]`` (its features read from ``shown`` when given); True when it is spam.
 
         With ``keep=False`` a verdict that is not spam is not kept (a whole line tried first,
-        judged again by its parts).
+        judged again by its parts); with ``record=False`` no verdict is kept at all (a clause run
+        whose removal :meth:`narrow` decides).
         """
         span = self.text[start:end] if shown is None else shown
         found = span_features(span)
@@ -474,8 +483,11 @@ class _Judge:
         points = score(found)
         own = share >= self.keep_coherence and "contact" not in found
         spam = points >= self.threshold and not own
-        if spam or keep:
-            end = len(self.text[:end].rstrip(" ，,、：:；;"))  # a run's trailing comma stays with the text
+        if record and (spam or keep):
+            end = len(self.text[:end].rstrip(" ，,、：:；;"))
+            if spam and end < len(self.text) and self.text[end] in "，," and start and self.text[start - 1] not in _OPEN \
+                    and self.text[start] not in "（(【[":
+                end += 1  # an ad inside a clause takes its comma: 推介的[ad]，还有 → 推介的还有  # a run's trailing comma stays with the text
             self.verdicts.append(Verdict(start, max(end, start + 1), tuple(found), points, round(share, 3), spam))
         return spam
 
