@@ -138,7 +138,7 @@ _TRIGGERS = (CONTACT, CTA)  # (and the trades whose words alone may pile up into
 
 #: Feature weights (docs/spam.md): a contact handle proves there is a seller.
 WEIGHTS = {"contact": 2, "cta": 1, "promo": 1, "promo2": 1, "promo_dense": 1, "decoration": 1, "dense": 1,
-           "foreign": 1}
+           "foreign": 1, "contact_removed": 0}
 #: Distinct phrases of one promotional family in a span at which it is an ad's pile of them, for
 #: the trades no article or review piles up the words of (a shop review says 京东, 下单, 包邮).
 DENSE_TERMS = 3
@@ -314,7 +314,7 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 
 
 def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_COHERENCE,
-          breaks: Sequence[int] = ()) -> list[Verdict]:
+          breaks: Sequence[int] = (), removed: Sequence[int] = ()) -> list[Verdict]:
     """Every span of ``text`` that shows a decisive feature, judged (the spam ones have ``spam``).
 
     Line by line, from the largest unit that may be an ad to the smallest:
@@ -331,14 +331,18 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
        inline ad goes, the clauses of the sentence around it stay.
 
     ``breaks`` are places where an earlier stage joined two lines (:func:`segments`); a
-    line holding one is never judged whole.
+    line holding one is never judged whole. ``removed`` are places where a rule cut a
+    contact handle out of an ad (:func:`ad_removals`): a span at such a place counts the
+    handle as still there (feature ``contact``, audited as ``contact_removed``).
     """
-    if not any(p.search(text) for p in _TRIGGERS):
+    marks = sorted(set(removed))
+    if not marks and not any(p.search(text) for p in _TRIGGERS):
         return []
     cuts = sorted(set(breaks))
-    judge_span = _Judge(text, threshold, keep_coherence)
+    judge_span = _Judge(text, threshold, keep_coherence, marks)
     for line_start, line_end in _lines(text):
-        if not any(p.search(text, line_start, line_end) for p in _TRIGGERS):
+        if not judge_span.marked(line_start, line_end) and not any(p.search(text, line_start, line_end)
+                                                                    for p in _TRIGGERS):
             continue
         line = text[line_start:line_end]
         gone = []  # (start, end) in the line of the brackets that went
@@ -347,7 +351,7 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
                 if judge_span(line_start + m.start(), line_start + m.end()):
                     gone.append(m.span())
         rest = _without(line, gone)
-        if not any(p.search(rest) for p in _TRIGGERS):
+        if not judge_span.marked(line_start, line_end) and not any(p.search(rest) for p in _TRIGGERS):
             continue
         line_cuts = [c - line_start for c in cuts if line_start < c < line_end]
         if len(rest) <= LINE_CHARS and not line_cuts and not _INNER_END.search(rest) and not gone:
@@ -356,10 +360,12 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
         for start, end in units(line, line_cuts):
             inner = [(max(a, start) - start, min(b, end) - start) for a, b in gone if a < end and b > start]
             piece = _without(line[start:end], inner)
-            if not any(p.search(piece) for p in _TRIGGERS):
+            if not judge_span.marked(line_start + start, line_start + end) and not any(
+                    p.search(piece) for p in _TRIGGERS):
                 continue
             whole = end - start <= MAX_SPAN_CHARS
-            if whole and not _holds_prose(piece):
+            # (a sentence a rule cut a contact handle out of is an ad's, prose or not)
+            if whole and (not _holds_prose(piece) or judge_span.marked(line_start + start, line_start + end)):
                 if judge_span(line_start + start, line_start + end, shown=piece if inner else None):
                     continue
             for a, b in _clause_runs(line, start, end, gone):
@@ -448,10 +454,16 @@ _OPEN = frozenset("，,。！？!?；;：:、\n “「（(")
 class _Judge:
     """Judges spans of one text against its topic (built once, when first needed); keeps the verdicts."""
 
-    def __init__(self, text: str, threshold: int, keep_coherence: float) -> None:
+    def __init__(self, text: str, threshold: int, keep_coherence: float, removed: Sequence[int] = ()) -> None:
         self.text, self.threshold, self.keep_coherence = text, threshold, keep_coherence
+        self.removed = list(removed)  # sorted places where a rule cut a contact handle out of an ad
         self.topic: _Topic | None = None
         self.verdicts: list[Verdict] = []
+
+    def marked(self, start: int, end: int) -> bool:
+        """Whether a rule cut a contact handle out of ``text`` between ``start`` and ``end`` (edges included)."""
+        i = bisect.bisect_left(self.removed, start)
+        return i < len(self.removed) and self.removed[i] <= end
 
     def narrow(self, start: int, end: int) -> None:
         """Record the spam verdict for ``text[start:end]`` on its core (:func:`_core`) alone, when the
@@ -473,6 +485,9 @@ class _Judge:
         """
         span = self.text[start:end] if shown is None else shown
         found = span_features(span)
+        if "contact" not in found and self.marked(start, end):
+            found.insert(0, "contact")
+            found.append("contact_removed")
         if not _decisive(found):
             return False
         if self.topic is None:
@@ -555,6 +570,13 @@ def explain(text: str) -> list[str]:
     return out
 
 
+def ad_removals(doc: Document) -> list[int]:
+    """Where, in ``doc.text``, a rule of the ``ads`` library cut part of an ad (a contact handle, a
+    disguised URL): the rest of that ad has lost its decisive evidence, and the edit log keeps it."""
+    points = junctions(doc.edits)
+    return [p for p, e in zip(points, doc.edits) if e.stage == "rules" and e.rule.startswith("ads.")]
+
+
 def joins(doc: Document) -> list[int]:
     """Where, in ``doc.text``, the normalize stage joined a line to the one before (paragraphs broken
     mid-sentence): a junk line without a full stop may have been glued to real text there."""
@@ -584,7 +606,8 @@ class Spam:
             raise ValueError(f"threshold must be at least 2 (one feature is never enough), not {self.threshold!r}")
 
     def apply(self, doc: Document) -> Document:
-        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence, joins(doc)) if v.spam]
+        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence, joins(doc), ad_removals(doc))
+                 if v.spam]
         if not found:
             return doc
         for v in found:

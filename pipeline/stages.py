@@ -7,6 +7,10 @@ written once, in Simplified script with Chinese punctuation), rules and
 repetition before deduplication (boilerplate must not decide what counts as a
 duplicate), tidy after every stage that removes text (it sweeps up the blank
 lines removals leave), quality last before dedup (it scores the final text).
+The rules (the shipped library and the user's own) see the text before the
+general detectors (spam, stuffing, furniture) do, so a rule written against
+a site's junk matches it whole; where a rule took part of an ad (its contact
+line), the spam stage reads that from the edit log.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ DEFAULT_PIPELINE: tuple[type, ...] = (
     Whitespace,
     Repair,
     Normalize,
-    Spam,
     Rules,
+    Spam,
     KeywordStuffing,
     Furniture,
     Repetition,

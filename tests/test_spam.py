@@ -137,3 +137,15 @@ def test_a_pile_of_one_trades_words_is_an_ad_and_a_report_on_it_is_not() -> None
               "该平台以炸金花、斗牛等棋牌游戏为名组织赌博，涉案的赌场账户流水达数千万元。\n\n"
               "警方提醒，炸金花、斗牛等所谓棋牌游戏平台往往是网络赌场，市民切勿参与。")
     assert spam.find_spam(report) == [], spam.explain(report)
+
+
+def test_an_ad_whose_contact_a_rule_took_still_goes() -> None:
+    """rules/ads.toml cuts the QQ handle; the edit log says the rest of the sentence was an ad's."""
+    from pipeline.rules import Rules
+
+    text = f"{HOST}诚聘在家兼职打字员，手机即可操作，日结200元，不收任何费用，联系QQ：815048418。{TAIL}"
+    doc = Rules().apply(Document("a", text))
+    assert any(e.rule.startswith("ads.") for e in doc.edits) and "日结" in doc.text
+    doc = spam.Spam().apply(doc)
+    assert doc.text == HOST + TAIL
+    assert any("contact_removed" in e["features"] for e in doc.meta["evidence"] if e["stage"] == "spam")
