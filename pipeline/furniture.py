@@ -188,6 +188,8 @@ _WORK_NOTICE = regex.compile(
 _FOLLOW = regex.compile(r"(?:请|欢迎|敬请)?关注[^\n。]{0,20}(?:公众号|微信号?|微博|抖音号?|头条号|视频号|客户端|官方账号)")
 #: The longest line read as a site footer.
 FOOTER_CHARS = 160
+#: A footer's own words come first: what stands before its feature is at most a site's name.
+FOOTER_LEAD = 30
 
 
 def footer_line(line: str) -> str | None:
@@ -207,7 +209,8 @@ def footer_line(line: str) -> str | None:
     if not text or len(text) > FOOTER_CHARS or _INNER_SENTENCE_END.search(text):
         return None
     if not _WORK_NOTICE.search(text):
-        if _SITE_LINE.search(text):
+        site = _SITE_LINE.search(text)
+        if site and site.start() <= FOOTER_LEAD:
             return "site"
         if _COPYRIGHT_MARK.search(text) and _OWNER.search(text) and not _ONLY_COPYRIGHT_WORDS.match(text) \
                 and text[-1] not in "：:":
@@ -221,7 +224,7 @@ def footer_line(line: str) -> str | None:
 
 
 _NUMBER_OR_MAIL = regex.compile(r"\d[\d-]{6,}|@")
-_INNER_SENTENCE_END = regex.compile(r"[。！？!?](?=.*[^\s”」』）)。！？!?])")
+_INNER_SENTENCE_END = regex.compile(r"(?:[。！？!?]|\.(?=\p{Han}))(?=.*[^\s”」』）)。！？!?])")
 
 
 #: A line that links the previous and next pages: its marker, then any title (« 上一篇 某某, 前一篇：…).

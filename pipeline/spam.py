@@ -574,7 +574,9 @@ def ad_removals(doc: Document) -> list[int]:
     """Where, in ``doc.text``, a rule of the ``ads`` library cut part of an ad (a contact handle, a
     disguised URL): the rest of that ad has lost its decisive evidence, and the edit log keeps it."""
     points = junctions(doc.edits)
-    return [p for p, e in zip(points, doc.edits) if e.stage == "rules" and e.rule.startswith("ads.")]
+    # (a rule that took whole lines left no part of an ad behind: the lines around are not its)
+    return [p for p, e in zip(points, doc.edits) if e.stage == "rules" and e.rule.startswith("ads.")
+            and "\n" not in e.before]
 
 
 def joins(doc: Document) -> list[int]:
