@@ -176,6 +176,8 @@ _SITE_LINE = regex.compile(
 #: A copyright mark: a site's footer when it names a year or the site's owner (not a heading).
 _COPYRIGHT_MARK = regex.compile(r"[©]|\(c\)|copyright|版权所有|all rights reserved", regex.IGNORECASE)
 _OWNER = regex.compile(r"网|公司|集团|有限|\.com|\.cn|\.net|www\.", regex.IGNORECASE)
+_EMAIL = regex.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = regex.compile(r"(?:https?://|www\.)\S+", regex.IGNORECASE)
 _ONLY_COPYRIGHT_WORDS = regex.compile(r"^(?:版权|所有|声明|信息|COPYRIGHT|copyright|Copyright|[（()）\s])+$")
 #: What a copyright notice of a *work* (a program, a manual) says and a site's footer does not:
 #: its licence and its authors. Such a notice is part of the document (a man page's COPYRIGHT).
@@ -212,7 +214,8 @@ def footer_line(line: str) -> str | None:
         site = _SITE_LINE.search(text)
         if site and site.start() <= FOOTER_LEAD:
             return "site"
-        if _COPYRIGHT_MARK.search(text) and _OWNER.search(text) and not _ONLY_COPYRIGHT_WORDS.match(text) \
+        bare = _URL.sub("", _EMAIL.sub("", text))  # (an address names no site owner, a path no copyright)
+        if _COPYRIGHT_MARK.search(bare) and _OWNER.search(bare) and not _ONLY_COPYRIGHT_WORDS.match(text) \
                 and text[-1] not in "：:":
             return "site"
     fields = len(_CONTACT_FIELD.findall(text))
@@ -336,6 +339,8 @@ def _is_dated_row(chunks: list[str], kinds: list[str | None]) -> bool:
     """
     if not 2 <= len(chunks) <= 6 or "date" not in kinds or any(len(c) > 12 for c in chunks):
         return False
+    if not any(_FULL_DATE.search(c) for c, k in zip(chunks, kinds) if k == "date"):
+        return False  # a byline's date has its year (01-19 00:15 is a format table's example)
     if not any(_HANZI.search(c) for c in chunks):
         return False  # RTC time: Di 2015-04-07 14:26:56 is a program's output, not a page's byline
     unknown = [c for c, k in zip(chunks, kinds) if k is None and c not in ROW_MARKERS]
@@ -346,6 +351,7 @@ def _is_dated_row(chunks: list[str], kinds: list[str | None]) -> bool:
     return bool(times or marked)
 
 
+_FULL_DATE = regex.compile(r"(?:19|20)\d\d|\d{1,2}月\d{1,2}日")
 _TIME = regex.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 
 
@@ -358,8 +364,8 @@ def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> boo
     >>> _is_breadcrumb("收入 > 支出", ["收入", "支出"], [None, None])
     False
     """
-    if len(_TRAIL.findall(text)) < 1 or len(chunks) < 2 or any(len(c) > 12 for c in chunks):
-        return False
+    if len(_TRAIL.findall(text)) < 1 or len(chunks) < 2 or any(len(c) > 12 for c in chunks) or "<" in text:
+        return False  # (<年><月><日> encloses placeholders; it is no trail)
     if not all(_HANZI.search(c) for c in chunks):
         return False  # "/var/run" → "/run", $ echo x > foo: paths and commands, not a trail of pages
     return chunks[0] in ("首页", "主页", "网站首页", "Home", "home") or bool(_TRAIL_START.match(text)) \

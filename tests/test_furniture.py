@@ -119,6 +119,10 @@ KEEP = [
     "请大家关注天气变化，及时增减衣物，出行注意安全，园区负责人提醒。",
     "网友评论称，这一政策将惠及数百万家庭。",
     "将密码请求转发给wall(1)而不是在调用该命令的TTY上向用户索要密码。",
+    "iso 任何值 01-19 00:15",  # a table of date formats
+    "11 Copyright: 1998 Johan Hanson <johan@tiq.com>",  # a debian/copyright file
+    " 1 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
+    "<年><月><日><时><分><拒绝_期间><抛弃_期间><本文>",
     "4.扬小姐提出给房间送水果表示歉意.但后来，我带儿子回酒店时到前台补多一个身份证才发现我的行李仍未送过去房间.本文为光明网原创",
 ]
 
