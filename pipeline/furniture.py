@@ -219,7 +219,8 @@ def footer_line(line: str) -> str | None:
                 and text[-1] not in "：:":
             return "site"
     fields = len(_CONTACT_FIELD.findall(text))
-    if fields >= 2 or fields == 1 and len(text) <= 50 and _CONTACT_FIELD.match(text) and _NUMBER_OR_MAIL.search(text):
+    if fields >= 2 or fields == 1 and len(text) <= 50 and _CONTACT_FIELD.match(text) and _NUMBER_OR_MAIL.search(text) \
+            and text[-1] not in "。！？":  # (电话：65091040。 closing an article's notice is its sentence)
         return "contact"
     if len(text) <= 80 and _FOLLOW.search(text):
         return "follow"

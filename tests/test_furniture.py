@@ -120,6 +120,7 @@ KEEP = [
     "网友评论称，这一政策将惠及数百万家庭。",
     "将密码请求转发给wall(1)而不是在调用该命令的TTY上向用户索要密码。",
     "iso 任何值 01-19 00:15",  # a table of date formats
+    "电话：６５０９１０４０，６５０９２１４０。",  # the last sentence of a notice in an article
     "11 Copyright: 1998 Johan Hanson <johan@tiq.com>",  # a debian/copyright file
     " 1 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
     "<年><月><日><时><分><拒绝_期间><抛弃_期间><本文>",
