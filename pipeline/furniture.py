@@ -95,6 +95,19 @@ _PAGES = regex.compile(r"^(?:第\d{1,3}(?:/\d{1,4})?页|(?:本文)?共\d{1,4}页
 _SENTENCE = regex.compile(r"[。！？!?；;]")
 
 
+_NOT_COUNT = regex.compile(r"[\d,，.万千+()（）…]+")
+_DIGIT = regex.compile(r"\d")
+_QUOTE_OR_SAYS = regex.compile(r"[“”\"「」]|说")
+_COLON = regex.compile(r"[:：]")
+_COLON_SPACE = regex.compile(r"([:：])\h+")
+_STOP = regex.compile(r"[。！？!?]")
+
+
+@functools.cache
+def _WORD_CHARS() -> frozenset[str]:
+    return frozenset("".join(_words()[0]))
+
+
 @functools.cache
 def _words() -> tuple[frozenset[str], int]:
     words = CONTROLS | _COUNTED | frozenset("本文 已有 共有 全部 条评论 人点赞 人收藏 人转发 赞".split())
@@ -109,7 +122,9 @@ def _made_of_controls(chunk: str) -> bool:
     (True, True, False)
     """
     words, longest = _words()
-    pieces = [p for p in regex.split(r"[\d,，.万千+()（）…]+", chunk) if p]
+    if not _WORD_CHARS().issuperset(_NOT_COUNT.sub("", chunk)):
+        return False  # (a character no control word has: the common case, decided at once)
+    pieces = [p for p in _NOT_COUNT.split(chunk) if p]
     if not pieces or len("".join(pieces)) < 2:
         return False
     for piece in pieces:  # each piece must split into words, left to right (dynamic programming)
@@ -138,7 +153,7 @@ def chunk_kind(chunk: str) -> str | None:
         return "number"
     if _DATE.match(chunk):
         return "date"
-    if _COUNT.match(chunk) and regex.search(r"\d", chunk) and _controls_in(chunk):
+    if _COUNT.match(chunk) and _DIGIT.search(chunk) and _controls_in(chunk):
         return "count"
     if chunk in SECTIONS:
         return "section"
@@ -159,7 +174,7 @@ _COUNT_WORDS = _COUNTED | frozenset("本文共 页 页： 页: 第 条 人次".s
 
 def _controls_in(chunk: str) -> bool:
     """A count chunk names what it counts with a control word (``评论(12)``, ``12人参与``, ``阅读1234``)."""
-    words = regex.sub(r"[\d,，.万千+()（）]+", " ", chunk).split()
+    words = _NOT_COUNT.sub(" ", chunk).split()
     return bool(words) and all(w in CONTROLS or w in META_KEYS or w in _COUNTED for w in words)
 
 
@@ -227,6 +242,11 @@ def footer_line(line: str) -> str | None:
     return None
 
 
+#: What a footer or a navigation line holding a sentence end must show one of (the fast path).
+_HINT = regex.compile(
+    r"[©@]|\([Cc]\)|[Cc]opyright|COPYRIGHT|rights|版权|ICP|公网安备|网站标识码|主办|承办|转载|侵权|侵删|本文|本网|本站|未经|"
+    r"上一|下一|前一篇|后一篇|上篇|下篇|关注|留言|评论|点赞|收藏|电话|热线|传真|地址|邮箱|QQ|微信|目\h?录"
+)
 _NUMBER_OR_MAIL = regex.compile(r"\d[\d-]{6,}|@")
 _INNER_SENTENCE_END = regex.compile(r"(?:[。！？!?]|\.(?=\p{Han}))(?=.*[^\s”」』）)。！？!?])")
 
@@ -270,10 +290,10 @@ def _navigation(text: str) -> str | None:
     if head and len(_TOC_ENTRY.findall(text, head.end())) >= 2:
         return "toc"
     if len(text) <= 40 and _PROMPT.search(text) and not _INNER_SENTENCE_END.search(text) \
-            and not regex.search(r"[“”\"「」]|说", text):  # a quoted appeal is someone's words
+            and not _QUOTE_OR_SAYS.search(text):  # a quoted appeal is someone's words
         return "prompt"
     head = _COMMENTS_HEAD.match(text)
-    if head and head.end() < len(text) and regex.search(r"[:：]", text[head.end():]):
+    if head and head.end() < len(text) and _COLON.search(text, head.end()):
         return "comments"  # 网友评论　冷同学：学习了　阿妹：…
     return None
 
@@ -287,10 +307,15 @@ def furniture_line(line: str, at_edge: bool) -> tuple[str, ...] | None:
     True
     """
     text = line.strip()
-    footer = footer_line(text) or _navigation(text)
-    if footer is not None:
-        return (footer,)
-    if not text or len(text) > MAX_LINE_CHARS or _SENTENCE.search(text):
+    if not text or len(text) > FOOTER_CHARS:
+        return None
+    # The fast path: a line of sentences is prose unless it shows a footer's or a link's words.
+    prose = _INNER_SENTENCE_END.search(text) is not None
+    if not prose or _HINT.search(text):
+        footer = footer_line(text) or _navigation(text)
+        if footer is not None:
+            return (footer,)
+    if prose or len(text) > MAX_LINE_CHARS or _SENTENCE.search(text):
         return None
     chunks = _chunks(text)
     if not chunks:
@@ -387,7 +412,7 @@ def _chunks(text: str) -> list[str]:
     (['编辑：董峰', '审核：郝洋'], ['本文来源：经济日报'])
     """
     # "来源： 人民网" is one field: glue a key's colon to the value that follows it
-    text = regex.sub(r"([:：])\h+", r"\1", text)
+    text = _COLON_SPACE.sub(r"\1", text)
     keys = [m.start() for m in _key_start().finditer(text)]
     # split only a row that opens with a field (付款时间：… is one field, not 付款 + 时间：…)
     starts = [k for k in keys if k > 0] if keys and keys[0] == 0 else []
@@ -444,11 +469,13 @@ _AFTER_SENTENCE = regex.compile(r"(?<=[。！？!?”])\h*")
 def _glued_parts(line: str) -> list[tuple[int, int]]:
     """The pieces of a line that follow a sentence end, up to the next one or the line's end
     (where an extractor puts a widget row or a byline it glued to the paragraph)."""
+    if line[-1:] in "。！？!?”" and not _HINT.search(line):
+        return []  # sentences to its end, and no footer's or link's words: prose (the fast path)
     cuts = [m.end() for m in _AFTER_SENTENCE.finditer(line) if m.end() < len(line)]
     parts = []
     for start, end in zip(cuts, [*cuts[1:], len(line)]):
         piece = line[start:end]
-        stop = regex.search(r"[。！？!?]", piece)
-        if stop is None or footer_line(piece):  # no sentence of its own, or a site's notice: a glued element
+        stop = _STOP.search(piece)
+        if stop is None or _HINT.search(piece) and footer_line(piece):  # no sentence of its own, or a notice
             parts.append((start, end))
     return parts
