@@ -10,7 +10,7 @@ Each fixer is a pure function returning ``(start, end, after, rule)`` spans;
 :func:`markup_spans` runs them all on one text, never touching:
 
 * fenced code blocks (```` ``` ```` / ``~~~`` to the closing fence) and every
-  line that :func:`~pipeline.normalize.looks_like_code` (commands, C, Python);
+  line that :func:`~pipeline.code.looks_like_code` (commands, C, Python);
 * inline code spans whose content is code (`` `ls -l` ``, `` `a*b` ``) and URLs;
 * text without Chinese (ASCII documents, ``2*3*4``, ``__init__``, ``--force``):
   a marker goes only where Chinese text shows that it is residue.
@@ -27,6 +27,8 @@ import bisect
 from collections.abc import Iterator
 
 import regex
+
+from .code import PROTECTED, looks_like_code
 
 Span = tuple[int, int, str, str]
 
@@ -69,7 +71,6 @@ def prose_lines(text: str) -> list[tuple[int, int]]:
 
 def _scan(text: str) -> tuple[list[tuple[int, int]], bool, bool]:
     """:func:`prose_lines`, and whether the text has a code line outside fences, and a fence."""
-    from .normalize import looks_like_code
 
     spans: list[tuple[int, int]] = []
     fence = ""
@@ -134,7 +135,6 @@ def rule_line_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
     >>> [(text[s:e], after, rule) for s, e, after, rule in spans]
     [('\\n\\n* * *\\n\\n', '\\n\\n', 'markdown_rule')]
     """
-    from .normalize import looks_like_code
 
     spans: list[Span] = []
     for start, end in lines:
@@ -258,9 +258,8 @@ def protected_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Code spans and URLs in the line: emphasis markers inside them are not markers."""
     found = [m.span() for m in _CODE_SPAN.finditer(text, start, end)] if "`" in text[start:end] else []
     if "/" in text[start:end] or "www." in text[start:end] or "@" in text[start:end]:
-        from .normalize import _PROTECTED  # URLs and e-mail addresses, as punctuation width sees them
 
-        found += [m.span() for m in _PROTECTED.finditer(text, start, end)]
+        found += [m.span() for m in PROTECTED.finditer(text, start, end)]
     return found
 
 
