@@ -60,7 +60,7 @@ CONTROLS = frozenset("""
 友情链接 投诉建议 服务条款 用户协议 人才招聘 广告合作 商务合作 招聘信息 设为首页 收藏本站
 登录 注册 退出 帮助 帮助中心 登录后发表评论 参与讨论 加载更多 点击加载更多 展开全文 展开 收起 阅读全文 查看全文 全文
 登录 注册 退出 投稿 我要投稿 订阅 RSS 发布 提交 取消 写评论 写下你的评论 说两句 我来说两句 我要说 查看 全部 更多评论
-在看 打赏 转发 点个赞 赞赏 关注 已关注 私信 留言 回复 引用 删除 编辑本段 编辑本文 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
+在看 打赏 转发 点个赞 赞赏 关注 已关注 私信 留言 回复 引用 删除 编辑本段 编辑本文 暂无评论 抢沙发 快来抢沙发吧 微信 微博 新浪微博 腾讯微博 QQ空间 QQ好友 朋友圈 微信好友 豆瓣 复制链接 二维码 扫一扫 手机版 客户端
 责任编辑 编辑 来源 作者 浏览 阅读 点击 发布 发布时间 时间 日期
 """.split())
 #: Keys of metadata fields (``来源：…``). Keys of an article's own content (地点, 电话,
@@ -444,6 +444,7 @@ class Furniture:
                 part = furniture_line(line.text[start:end], at_edge=False)
                 if part is not None:
                     glued.append((line.start + start, line.start + end, part))
+        found = _with_blocks(lines, found)
         if len(found) == len(lines):
             # A document made only of such lines is a list page or a stub: the quality
             # stage decides about it, on agreeing evidence.
@@ -460,6 +461,48 @@ class Furniture:
             spans = sorted(spans + removal_spans(doc.text, [(s, e) for s, e, _ in glued], "delete_span"))
         doc.replace(spans, self.name, "line")
         return doc
+
+
+#: A comment block's header line, and a comment form's (users' comments or a form follow it).
+_COMMENT_HEADER = regex.compile(r"^\h*[【\[]?(?:网友评论|热门评论|最新评论|精彩评论|全部评论|用户评论|读者评论|评论区|网友留言|"
+                                r"最新留言|热门跟帖|网友跟帖)[】\]]?\h*(?:[（(]\d+[）)])?\h*[:：]?\h*$")
+_FORM_HEADER = regex.compile(r"^\h*[【\[]?(?:发表评论|我要评论|写评论|发表留言|我要留言|写下你的评论|参与评论)[】\]]?\h*[:：]?\h*$")
+_SUBMIT = regex.compile(r"^\h*[【\[]?(?:提交|发布|发表|提交评论|发表评论|发送|确定)[】\]]?\h*$")
+#: A user's comment: a short line opening with a handle and a colon (冷同学：学习了（241赞）),
+#: or a handle, a date and the comment's buttons.
+_COMMENT_LINE = regex.compile(r"^\h*[^\s，。：:！？]{1,12}\h*[:：][^\n]{1,60}$|^[^\n]{0,80}(?:回复|点赞\d*|赞\d+|\d+赞)[）)]?\h*$")
+#: At most so many lines of a comment form between its header and its submit button.
+FORM_LINES = 3
+
+
+def _with_blocks(lines: list, found: list) -> list:
+    """``found`` with the lines of the comment blocks and forms its headers open.
+
+    After a comment header (网友评论, 热门评论 …) the lines shaped like users' comments
+    (``handle：text``, or ending in the comment's buttons) are the block, up to the first
+    line that is not; after a form header (发表评论 …), the lines up to its submit button
+    (提交, 发布), when that comes within :data:`FORM_LINES` lines.
+    """
+    taken = {id(line) for line, _ in found}
+    extra = []
+    for i, line in enumerate(lines):
+        if _COMMENT_HEADER.match(line.text):
+            j = i + 1
+            while j < len(lines) and _COMMENT_LINE.match(lines[j].text) and len(lines[j].text) <= 90:
+                if id(lines[j]) not in taken:
+                    extra.append((lines[j], ("comment",)))
+                    taken.add(id(lines[j]))
+                j += 1
+        elif _FORM_HEADER.match(line.text):
+            end = next((j for j in range(i + 1, min(len(lines), i + 2 + FORM_LINES)) if _SUBMIT.match(lines[j].text)), None)
+            if end is not None:
+                for j in range(i + 1, end + 1):
+                    if id(lines[j]) not in taken:
+                        extra.append((lines[j], ("comment_form",)))
+                        taken.add(id(lines[j]))
+    if not extra:
+        return found
+    return sorted(found + extra, key=lambda pair: pair[0].start)
 
 
 #: Where an extractor glues a page element to a real line: after a sentence end.

@@ -146,6 +146,19 @@ def test_a_row_glued_to_a_sentence_goes_and_the_sentence_stays() -> None:
     assert out == "\n\n".join([BODY[0], BODY[1], BODY[2] + BODY[3]])
 
 
+def test_a_comment_block_and_a_comment_form_go_with_their_headers() -> None:
+    block = ["热门评论", "快乐哥：写得好（704赞）", "老狼：顶", "发表评论", "请遵守互联网相关规定，不要发布广告和违法内容", "提交"]
+    text = "\n\n".join([*BODY[:2], *block, *BODY[2:]])
+    assert Furniture().apply(Document("a", text)).text == "\n\n".join(BODY)
+
+
+def test_lines_after_a_heading_that_are_not_comments_stay() -> None:
+    """Only lines shaped like users' comments follow a comment header into the block."""
+    text = "\n\n".join([BODY[0], "网友评论", BODY[1], "发表评论", BODY[2], BODY[3]])
+    out = Furniture().apply(Document("a", text)).text
+    assert all(b in out for b in BODY)
+
+
 def test_a_lone_metadata_field_goes_only_at_the_edges() -> None:
     assert furniture_line("编辑：李四", at_edge=True) == ("key_value",)
     assert furniture_line("编辑：李四", at_edge=False) is None
