@@ -95,7 +95,7 @@ _PAGES = regex.compile(r"^(?:第\d{1,3}(?:/\d{1,4})?页|(?:本文)?共\d{1,4}页
 _SENTENCE = regex.compile(r"[。！？!?；;]")
 
 
-_NOT_COUNT = regex.compile(r"[\d,，.万千+()（）…]+")
+_NOT_COUNT = regex.compile(r"[\d,，.万千+()（）…/]+")
 _DIGIT = regex.compile(r"\d")
 _QUOTE_OR_SAYS = regex.compile(r"[“”\"「」]|说")
 _COLON = regex.compile(r"[:：]")
@@ -110,7 +110,7 @@ def _WORD_CHARS() -> frozenset[str]:
 
 @functools.cache
 def _words() -> tuple[frozenset[str], int]:
-    words = CONTROLS | _COUNTED | frozenset("本文 已有 共有 全部 条评论 人点赞 人收藏 人转发 赞".split())
+    words = CONTROLS | _COUNTED | frozenset("本文 已有 共有 全部 条评论 人点赞 人收藏 人转发 赞 第 页 记录 条记录 次浏览".split())
     return words, max(map(len, words))
 
 
@@ -157,7 +157,7 @@ def chunk_kind(chunk: str) -> str | None:
         return "count"
     if chunk in SECTIONS:
         return "section"
-    if len(chunk) <= 24 and _made_of_controls(chunk):
+    if len(chunk) <= 48 and _made_of_controls(chunk):
         return "control"
     if chunk in _COUNT_WORDS:
         return "count"  # 已有 12 人参与, 本文共 3 页: the words around a spaced number
@@ -353,6 +353,8 @@ _TRAIL_START = regex.compile(r"^(?:当前位置|您的位置|你的位置|您现
 
 #: Words that mark an article's byline row (原创 张三 某某网 2024-05-12).
 ROW_MARKERS = frozenset("原创 转载 独家 首发 来源 专稿 特稿".split())
+_ROW_MARKER_START = regex.compile(r"^(?:原创|转载|独家|首发|专稿|特稿)(?=\p{Han})")
+_GLUED_DATE = regex.compile(r"(?<=\p{Han})(?:19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?")
 
 
 def _is_dated_row(chunks: list[str], kinds: list[str | None]) -> bool:
@@ -416,6 +418,15 @@ def _chunks(text: str) -> list[str]:
     keys = [m.start() for m in _key_start().finditer(text)]
     # split only a row that opens with a field (付款时间：… is one field, not 付款 + 时间：…)
     starts = [k for k in keys if k > 0] if keys and keys[0] == 0 else []
+    # a byline row glued by normalisation: its marker and its date are chunks of their own
+    # (原创余桂志济南资讯2017/10/03 → 原创 / 余桂志济南资讯 / 2017/10/03)
+    marker = _ROW_MARKER_START.match(text)
+    if marker:
+        starts.append(marker.end())
+    date = _GLUED_DATE.search(text)
+    if date and date.start() > 0 and text[date.start() - 1] not in " \t|｜":
+        starts.append(date.start())
+    starts = sorted(set(starts))
     if starts:
         text = "".join(text[a:b] + (" " if b < len(text) else "")
                        for a, b in zip([0, *starts], [*starts, len(text)]))
