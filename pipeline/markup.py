@@ -18,13 +18,15 @@ Each fixer is a pure function returning ``(start, end, after, rule)`` spans;
 Rules (the edit log's rule names): ``markdown_rule`` (horizontal rules and
 setext underlines), ``markdown_emphasis``, ``markdown_blockquote``,
 ``markdown_link``, ``markdown_image``, ``markdown_code`` (backticks around
-Chinese prose), ``markdown_table`` (a table's delimiter row and outer pipes).
+Chinese prose), ``markdown_table`` (a table's delimiter row and outer pipes, a delimiter row alone),
+``markdown_fence`` (the fences of a block that holds only Chinese prose).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import regex
 
@@ -60,40 +62,96 @@ def prose_lines(text: str) -> list[tuple[int, int]]:
     """The lines markdown markers may be removed from: not in a fenced block, not code, with a marker.
 
     A fence opens a block that runs to the next fence of the same character
-    (or to the end of the text); the fence lines belong to the block.
+    (or to the end of the text); the fence lines belong to the block. A
+    block that holds only Chinese prose is no code block (a converter fenced
+    a paragraph): its lines are prose, and :func:`fence_spans` removes its fences.
 
     >>> text = "说明：\\n```\\nx = a**2  # 平方\\n```\\n**重点**\\n$ rm -rf /tmp/*缓存*"
     >>> [text[s:e] for s, e in prose_lines(text)]
     ['**重点**']
+    >>> text = "```\\n这是**重点**。\\n```"
+    >>> [text[s:e] for s, e in prose_lines(text)]
+    ['这是**重点**。']
     """
-    return _scan(text)[0]
+    return _scan(text).lines
 
 
-def _scan(text: str) -> tuple[list[tuple[int, int]], bool, bool]:
-    """:func:`prose_lines`, and whether the text has a code line outside fences, and a fence."""
+@dataclass(frozen=True)
+class _Scan:
+    lines: list[tuple[int, int]]  # prose lines with a marker
+    code: bool  # a code line outside fences
+    fenced: bool  # a fence that opens a real code block
+    prose_fences: list[tuple[int, int]]  # fence lines around prose
+
+
+def _is_prose_block(text: str, block: list[tuple[int, int]]) -> bool:
+    """Whether a fenced block's lines are all Chinese prose: hanzi in each, none code."""
+    body = [(s, e) for s, e in block if text[s:e].strip()]
+    return bool(body) and all(_HAS_HAN.search(text, s, e) and not looks_like_code(text[s:e]) for s, e in body)
+
+
+def _scan(text: str) -> _Scan:
+    """:func:`prose_lines`, whether the text has code outside fences and a code fence, prose fences."""
 
     spans: list[tuple[int, int]] = []
+    prose_fences: list[tuple[int, int]] = []
     fence = ""
+    opening: tuple[int, int] = (0, 0)
+    block: list[tuple[int, int]] = []
     code = fenced = False
+
+    def close(closing: tuple[int, int]) -> None:
+        nonlocal fenced
+        # A fence with an info string (```python) says code whatever the lines look like.
+        if _FENCE.fullmatch(text, opening[0], opening[1]) and _is_prose_block(text, block):
+            prose_fences.extend((opening, closing))
+            spans.extend((s, e) for s, e in block if _MARKER_CHARS.search(text, s, e))
+        else:
+            fenced = True
+
     for start, end in _lines(text):
         line = text[start:end]
         match = _FENCE.match(line)
         if fence:
-            if match and match.group(1)[0] == fence:
+            if match and match.group(1)[0] == fence and not line[match.end() :].strip():
                 fence = ""
+                close((start, end))
+            else:
+                block.append((start, end))
             continue
         if match:
             fence = match.group(1)[0]
-            fenced = True
+            opening, block = (start, end), []
             continue
         if not _MARKER_CHARS.search(line):
             continue  # nothing to remove: not worth judging (most lines of most texts)
-        # An image alone on its line is markup whatever the code test says of its URL.
-        if not looks_like_code(line) or _IMAGE.fullmatch(line.strip()):
+        # An image or a link definition alone on its line is markup whatever the code test says of its URL.
+        if not looks_like_code(line) or _IMAGE.fullmatch(line.strip()) or _LINK_DEFINITION.fullmatch(line):
             spans.append((start, end))
         elif line:
             code = True
-    return spans, code, fenced
+    if fence:
+        fenced = True  # an unclosed fence: what follows may all be code, so nothing is judged
+    return _Scan(sorted(spans), code, fenced, prose_fences)
+
+
+def fence_spans(text: str, fences: list[tuple[int, int]]) -> list[Span]:
+    """The fence lines of a block that holds prose go with one line break each.
+
+    >>> text = "前文。\\n\\n```\\n各回答的作者的记忆。\\n```\\n\\n后文。"
+    >>> from pipeline.document import apply_spans
+    >>> apply_spans(text, fence_spans(text, _scan(text).prose_fences), "t")[0]
+    '前文。\\n\\n各回答的作者的记忆。\\n\\n后文。'
+    """
+    spans: list[Span] = []
+    for start, end in fences:
+        if end < len(text) and text[end] == "\n":
+            spans.append((start, end + 1, "", "markdown_fence"))  # an opening fence and its break
+        elif start > 0:
+            spans.append((start - 1, end, "", "markdown_fence"))  # a closing fence at the end
+        else:
+            spans.append((start, end, "", "markdown_fence"))
+    return spans
 
 
 # -- whole lines: horizontal rules, setext underlines, images alone ------------------------------
@@ -192,7 +250,13 @@ def blockquote_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
 # -- inline: links, images, code spans, emphasis --------------------------------------------------
 
 #: Where a link or an image points: a URL with a scheme, a path, an anchor, ``www.``.
-_TARGET = r"(?:[A-Za-z][A-Za-z0-9+.-]*:|/|\./|\.\./|#|www\.)[^\s()]*(?:\([^\s()]*\)[^\s()]*)*"
+#: A bare host (``wap.kang.com.cn``, ``bao.net/x``): converters and spammers drop the scheme.
+#: Only the top-level domains Chinese pages use, so ``f[i](obj.attr)`` stays code.
+_HOST = (
+    r"(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|info|io|cc|tv|me|co|top|xyz|vip|club|site|shop|hk|tw|"
+    r"edu|gov|biz|wang|ink|link|app|pro|fun|online|asia)(?![A-Za-z0-9-])(?:[/?#][^\s()]*)?"
+)
+_TARGET = rf"(?:[A-Za-z][A-Za-z0-9+.-]*:|/|\./|\.\./|#|www\.|(?={_HOST}))[^\s()]*(?:\([^\s()]*\)[^\s()]*)*"
 _TITLE = r"""(?:\h+(?:"[^"\n]*"|'[^'\n]*'))?"""
 _IMAGE = regex.compile(rf"!\[([^\[\]\n]*)\]\(\h*(?:{_TARGET}|[^\s()]+\.(?:png|jpe?g|gif|webp|svg|bmp)){_TITLE}\h*\)")
 _LINK = regex.compile(rf"(?<!!)\[([^\[\]\n]+)\]\(\h*{_TARGET}{_TITLE}\h*\)")
@@ -202,6 +266,22 @@ _CODE_SPAN = regex.compile(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)")
 _PROSE_CODE = regex.compile(rf"^[{_CJK}0-9０-９\h“”‘’—…·]*\p{{Han}}[{_CJK}0-9０-９\h“”‘’—…·]*$")
 #: Alt text that only says "a picture": the image goes without it.
 _GENERIC_ALT = regex.compile(r"^(?:图片?|圖片?|插图|截图|配图|照片|image|img|photo|picture|pic)?\h*[0-9０-９]*$", regex.I)
+
+
+#: A link reference definition, ``[7]: https://a.cn "标题"``: the converter's list of targets.
+_LINK_DEFINITION = regex.compile(rf"\h{{0,3}}\[[^\[\]\n]{{1,40}}\]:\h*<?{_TARGET}>?{_TITLE}\h*")
+
+
+def link_definition_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
+    """A line that only defines a reference link's target goes whole.
+
+    >>> text = "正文见下。\\n\\n[7]: https://www.hua.com/\\n\\n[注]: 见第三章"
+    >>> [(text[s:e], rule) for s, e, _, rule in link_definition_spans(text, prose_lines(text))]
+    [('\\n\\n[7]: https://www.hua.com/\\n\\n', 'markdown_link')]
+    """
+    return [
+        (*_line_removal(text, s, e), "markdown_link") for s, e in lines if _LINK_DEFINITION.fullmatch(text, s, e)
+    ]
 
 
 def link_spans(text: str, start: int, end: int) -> list[Span]:
@@ -402,8 +482,12 @@ def table_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
     >>> from pipeline.document import apply_spans
     >>> apply_spans(text, spans, "t")[0]
     '姓名 | 年龄\\n张三 | 20'
+    >>> text = "上文。\\n\\n|---|---|\\n\\n下文。"
+    >>> apply_spans(text, table_spans(text, prose_lines(text)), "t")[0]
+    '上文。\\n\\n下文。'
     """
     spans: list[Span] = []
+    taken: set[tuple[int, int]] = set()
     index = 0
     while index + 1 < len(lines):
         head, delimiter = lines[index], lines[index + 1]
@@ -426,8 +510,14 @@ def table_spans(text: str, lines: list[tuple[int, int]]) -> list[Span]:
                 if outer:
                     spans.append((outer.start(1), outer.end(1), "", "markdown_table"))
                     spans.append((outer.start(2), outer.end(2), "", "markdown_table"))
+        taken.add(delimiter)
         index = k
-    return spans
+    # A delimiter row without its table (the converter kept the rule, not the cells) goes whole.
+    for s, e in lines:
+        line = text[s:e].strip()
+        if (s, e) not in taken and (line[:1] == "|" or line[-1:] == "|") and _TABLE_DELIMITER.fullmatch(line):
+            spans.append((*_line_removal(text, s, e), "markdown_table"))
+    return sorted(spans)
 
 
 # -- everything -----------------------------------------------------------------------------------
@@ -445,15 +535,17 @@ def markup_spans(text: str) -> list[Span]:
     """
     if not _HAS_CJK.search(text) or not _MARKER_CHARS.search(text):
         return []
-    lines, has_code, fenced = _scan(text)
+    scan = _scan(text)
+    lines, has_code, fenced = scan.lines, scan.code, scan.fenced
     # A technical text (man pages, manuals: code lines, no fence) writes ``*``, ``_`` and backticks
     # as themselves (``会*失败*``, ``或 `反引号` ``): there only the unambiguous markers go.
     plain_markers = fenced or not has_code
-    spans: list[Span] = []
+    spans: list[Span] = fence_spans(text, scan.prose_fences)
     spans += rule_line_spans(text, lines)
     ruled = {(s, e) for s, e in lines if _RULE_LINE.match(text, s, e)}
     spans += blockquote_spans(text, lines)
     spans += table_spans(text, lines)
+    spans += link_definition_spans(text, lines)
     for start, end in lines:
         if (start, end) in ruled:
             continue

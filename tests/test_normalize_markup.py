@@ -61,6 +61,15 @@ MARKUP_CHANGES = [
     ("| 名称 | 价格 |\n|:---|---:|\n| 苹果 | 5元 |\n\n说明。", "名称 | 价格\n苹果 | 5元\n\n说明。"),
     ("查看https://a.cn/x_y_z和**重点**。", "查看https://a.cn/x_y_z和重点。"),
     ("开心^_^，这是**重点**。", "开心^_^，这是重点。"),  # a rejected pair does not hide the next one
+    # a converter fenced a paragraph of prose: the fences go, the paragraph stays
+    ("上文。\n\n```\n他说这是**真的**。\n第二行也是中文。\n```\n\n下文。", "上文。\n\n他说这是真的。\n第二行也是中文。\n\n下文。"),
+    ("```\n只有一段中文。\n```", "只有一段中文。"),
+    ("上文。\n\n|---|---|\n\n下文。", "上文。\n\n下文。"),  # a delimiter row without its table
+    ("上文。\n|:---:|---|", "上文。"),
+    ("正文。\n\n[3]: https://www.example.cn/a?b=1\n\n正文。", "正文。\n\n正文。"),  # link definitions
+    ('正文。\n\n[注一]: m.example.net/1.html "说明"', "正文。"),
+    ("本教程文[档已被](wap.example.com.cn)重写。", "本教程文档已被重写。"),  # a bare host as target
+    ("详见[说明](example.org/help)。", "详见说明。"),
 ]
 
 MARKUP_KEEPS = [
@@ -92,6 +101,12 @@ MARKUP_KEEPS = [
     "> > : 大于号",  # a table row of XML entities
     "西部＊＊＊科学城\n\n＊＊＊\n\n下一节。",  # full-width stars: typography
     "a[i](x) 是数组元素的调用。",
+    "f[i](obj.attr) 是一次调用。",  # no top-level domain: code
+    "[注]: 见第三章。",  # a note, no target
+    "[1]: 这一条是说明文字。",
+    "表头 --- | --- 之间",  # no pipe at an edge
+    "```python\n# 只有注释的中文\n```",  # a fence with an info string is code
+    "```\nx = 1  # 赋值\n```",  # a fenced block with code stays fenced
     "x = a**2  # 平方",
     "$ rm -rf /tmp/*缓存*",
     "  Selection    Command\n ----------------------------------------------\n      1        /usr/bin/vim",
