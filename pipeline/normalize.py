@@ -113,17 +113,17 @@ def _syllables() -> frozenset[str]:
     return frozenset(s for values in _readings().values() for s in values if _TONE_MARKS.intersection(s))
 
 
-#: The brackets sites print readings in, by opener.
-_ANNOTATION_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】"}
+#: The brackets sites print readings in, by opener (slashes: the dictionary style ``/hàn/``).
+_ANNOTATION_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "/": "/"}
 # A candidate with one or more syllables: Latin letters (tone-marked or not), tone
 # numbers, spaces, apostrophes and hyphens between syllables, in any of the pairs,
-# right after a hanzi (a space allowed before it, for tone-marked readings only). Possessive
-# quantifiers: a long Latin run in brackets (``[abcdef…]`` in a manual) must not be tried split
-# every way before the match fails.
+# right after a hanzi (a space allowed before it, for tone-marked readings only), a
+# label (``注音：``) allowed inside. Possessive quantifiers: a long Latin run in brackets
+# (``[abcdef…]`` in a manual) must not be tried split every way before the match fails.
 _LONG_ANNOTATION = regex.compile(
-    r"(?<=\p{Han})(\h?)([(（\[【])\h*"
+    r"(?<=\p{Han})(\h?)([(（\[【/])\h*((?:注音|拼音|读音|讀音|读作|讀作|音)[:：]\h*)?"
     r"([A-Za-zü\u00c0-\u024f\u1e3f\u1ebf\u1ec1\u0300-\u030c]++[0-5]?+(?:[\h'’\-]*+[A-Za-zü\u00c0-\u024f\u1e3f\u1ebf\u1ec1\u0300-\u030c]++[0-5]?+){0,11}+)"
-    r"\h*([)）\]】])"
+    r"\h*([)）\]】/])"
 )
 _TONE_OF_MARK = {"\u0304": "1", "\u0301": "2", "\u030c": "3", "\u0300": "4"}
 _SYLLABLE_SPLIT = regex.compile(r"[\h'’\-]+")
@@ -175,46 +175,65 @@ def _spelled_by(chars: str, syllables: list[str], form: int) -> bool:
     return spells(0, 0)
 
 
-def _reading_of_preceding(text: str, start: int, body: str) -> bool:
+@dataclass(frozen=True)
+class Reading:
+    """What an annotation reads: how many hanzi before it, and how sure that it is a reading.
+
+    ``strong``: tone marks or tone numbers, or a lower-case toneless run over
+    two characters or more. Otherwise (``更(GENG)``, ``安装(An Zhuang)``) it is
+    spelled in capitals the way names and brands are romanised (``华为（HUAWEI）``),
+    and counts only where the page's habit is proven (:func:`pinyin_annotation_spans`).
+    """
+
+    chars: int
+    strong: bool
+
+
+def _reading_of_preceding(text: str, start: int, body: str) -> Reading | None:
     """Whether ``body`` is the reading of the hanzi right before ``start``, in one of three forms.
 
     The number of characters it reads is the number of its syllables, or, for
     a run written without spaces (``hànzì``, ``hanzi``), any word of up to
-    :data:`MAX_ANNOTATED_CHARS` that it spells exactly. A toneless reading
-    counts only for two or more characters and in lower case: ``张三（Zhang San）``
-    is a name's romanisation, ``区(qu)`` too little to go on.
+    :data:`MAX_ANNOTATED_CHARS` that it spells exactly. A lower-case toneless
+    reading counts only for two or more characters: ``区(qu)`` is too little to go on.
+    Capitals are folded: ``(Ān Zhuāng)``, ``(HAN4 ZI4)`` read as their lower case.
 
     >>> _reading_of_preceding("汉字", 2, "hàn zì"), _reading_of_preceding("汉字", 2, "han4zi4")
-    (True, True)
-    >>> _reading_of_preceding("机器学习", 4, "machine learning"), _reading_of_preceding("张三", 2, "Zhang San")
-    (False, False)
+    (Reading(chars=2, strong=True), Reading(chars=2, strong=True))
+    >>> _reading_of_preceding("安装", 2, "Ān Zhuāng"), _reading_of_preceding("张三", 2, "Zhang San")
+    (Reading(chars=2, strong=True), Reading(chars=2, strong=False))
+    >>> _reading_of_preceding("机器学习", 4, "machine learning") is None
+    True
     """
     nfc = unicodedata.normalize("NFC", body)
     syllables = [s for s in _SYLLABLE_SPLIT.split(nfc) if s]
-    syllables = [syllables[0][:1].lower() + syllables[0][1:], *syllables[1:]]
-    if any(not s.islower() for s in syllables):
-        return False
-    syllables = [s.replace("v", "ü").replace("u:", "ü") for s in syllables]  # lv, lu:, lü
+    toned = bool(_TONE_MARKS.intersection(nfc.lower()) or any(c.isdigit() for c in nfc))
+    lower = all(s.islower() for s in [syllables[0][:1].lower() + syllables[0][1:], *syllables[1:]])
+    # Capitals: every syllable title-cased (``Zhang San``) or all upper case (``ZHANG``).
+    capitals = all(s.isupper() or s[:1].isupper() and (s[1:].islower() or not s[1:]) for s in syllables)
+    if not (lower or capitals):
+        return None  # ``iPhone``, ``McDonald``: not a reading
+    syllables = [s.lower().replace("v", "ü").replace("u:", "ü") for s in syllables]  # lv, lu:, lü
     if any(c.isdigit() for c in nfc):
         form = 1
         syllables = [regex.sub(r"[05]$", "", s) for s in syllables]
-    elif _TONE_MARKS.intersection(nfc):
+    elif _TONE_MARKS.intersection(nfc.lower()):
         form = 0
-    elif body[0].islower():
-        form = 2
     else:
-        return False
+        form = 2
+    # Upper case is how names and acronyms are written, tone marks or not (``区(QŪ)``).
+    strong = (toned or lower) and not body.isupper() and (toned or body[0].islower())
     before = _HAN_TAIL.search(text, max(0, start - MAX_ANNOTATED_CHARS), start)
     if not before:
-        return False
+        return None
     word = before.group()
     counts = [len(syllables)] if len(syllables) > 1 else range(1, len(word) + 1)
     for n in counts:
-        if n > len(word) or form == 2 and n < 2:
+        if n > len(word) or form == 2 and strong and n < 2:
             continue
         if _spelled_by(word[-n:], syllables, form):
-            return True
-    return False
+            return Reading(n, strong)
+    return None
 
 
 def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
@@ -237,7 +256,9 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
     for two characters or more, toneless (``汉字[hanzi]``), when they spell
     exactly the readings of the hanzi before them (:func:`_reading_of_preceding`):
     an English gloss (``机器学习（machine learning）``) or a name's romanisation
-    (``张三（Zhang San）``) stays.
+    (``张三（Zhang San）``) stays. A label (``（注音：hàn zì）``) and slashes
+    (``汉字/hàn zì/``, tone-marked only) are other sites' styles; readings in
+    capitals (``更(GENG)``) go only where the page's habit is proven (:class:`Reading`).
 
     >>> text = "兩江新區(qū)、經(jīng)濟 西部(重慶)科學城"
     >>> [(text[s:e], rule) for s, e, _, rule in pinyin_annotation_spans(text)]
@@ -250,8 +271,13 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
     >>> text = "汉字【hàn zì】、汉字(han4 zi4)、汉字[hanzi]、机器学习（machine learning）"
     >>> [text[s:e] for s, e, *_ in pinyin_annotation_spans(text)]
     ['【hàn zì】', '(han4 zi4)', '[hanzi]']
+    >>> text = "备选/bèi xuǎn/的方案，部分（注音：bù fen）、张三（ZHANG SAN）和更(GENG)"
+    >>> [text[s:e] for s, e, *_ in pinyin_annotation_spans(text)]
+    ['/bèi xuǎn/', '（注音：bù fen）', '（ZHANG SAN）', '(GENG)']
+    >>> pinyin_annotation_spans("张三（ZHANG SAN）和华为（HUAWEI）")
+    []
     """
-    if not any(c in text for c in "(（[【"):
+    if not any(c in text for c in "(（[【/"):
         return []
     verified: list[tuple[int, int, str, str]] = []
     unverified: list[tuple[int, int, str, str]] = []
@@ -265,17 +291,28 @@ def pinyin_annotation_spans(text: str) -> list[tuple[int, int, str, str]]:
         else:
             unverified.append((match.start(), match.end(), "", "pinyin_annotation_unverified"))
     taken = {span[0] for span in verified + unverified}
+    capitals: list[tuple[tuple[int, int, str, str], Reading]] = []
     for match in _LONG_ANNOTATION.finditer(text):
-        space, opener, body, closer = match.groups()
+        space, opener, label, body, closer = match.groups()
         start = match.start(2)
         if start in taken or _ANNOTATION_PAIRS[opener] != closer:
             continue
-        if space and not (_TONE_MARKS.intersection(unicodedata.normalize("NFC", body)) or regex.search(r"\d", body)):
-            continue  # ``北京 (beijing)``: a space and no tone is too little to go on
+        toned = bool(_TONE_MARKS.intersection(unicodedata.normalize("NFC", body).lower()) or regex.search(r"\d", body))
+        if (space or opener == "/") and not toned:
+            continue  # ``北京 (beijing)``, ``目录/lib/``: a space or a slash and no tone is too little
         if space and len(_SYLLABLE_SPLIT.split(body.strip())) < 2:
             continue  # ``地区 (qū)``: one syllable after a space
-        if _reading_of_preceding(text, match.start(), body):
-            verified.append((match.start(), match.end(), "", "pinyin_annotation"))
+        reading = _reading_of_preceding(text, match.start(), body)
+        span = (match.start(), match.end(), "", "pinyin_annotation")
+        if reading and (reading.strong or label):
+            verified.append(span)
+        elif reading:
+            capitals.append((span, reading))
+    # Capitals without tones are how names and brands are romanised (``张三（ZHANG SAN）``,
+    # ``华为（HUAWEI）``): they go only where the page's habit is proven, by a sure reading or
+    # by two or more of which one reads no name (a single character, or four and more).
+    if verified or len(capitals) >= 2 and any(r.chars == 1 or r.chars >= 4 for _, r in capitals):
+        verified += [span for span, _ in capitals]
     if not verified:
         return []
     return sorted(verified + unverified)

@@ -205,6 +205,15 @@ PINYIN_CHANGES = [
     ("长城(Cháng chéng)很长。", "长城很长。"),  # capital at the start of a tone-marked reading
     ("北京 (běi jīng)到了。", "北京到了。"),  # a space before a tone-marked reading of two syllables
     ("区【qū】到了。", "区到了。"),
+    ("安装(Ān Zhuāng)时。", "安装时。"),  # every syllable capitalised, tone-marked
+    ("备选/bèi xuǎn/的系统。", "备选的系统。"),  # the dictionary style between slashes
+    ("优势/shì/明显。", "优势明显。"),
+    ("部分（注音：bù fen）命令。", "部分命令。"),  # a label inside the brackets
+    ("世纪初（拼音：jì chū），", "世纪初，"),
+    # capitals without tones, where the page's habit is proven: by a sure reading, or by two
+    # of which one reads no name (a single character)
+    ("汉字(hàn zì)和更(GENG)多。", "汉字和更多。"),
+    ("无线网卡(KA)不支持。我该(WO GAI)怎么办？", "无线网卡不支持。我该怎么办？"),
 ]
 
 PINYIN_KEEPS = [
@@ -221,6 +230,12 @@ PINYIN_KEEPS = [
     "看[1]和注[a]。",  # footnotes
     "函数(han4 shu3)",  # tone numbers that are not this word's readings (函数 is hán shù)
     "字母(é)",
+    "张三（ZHANG SAN）和李四（LI SI）来了。",  # names in capitals, no habit proven
+    "华为（HUAWEI）发布了新机。",  # a brand's romanisation
+    "更(GENG)",  # one capital reading alone: too little to go on
+    "中/英文版本。",  # a slash between hanzi
+    "目录/lib/下的文件。",  # a path: no tone
+    "优势/shi/明显。",
 ]
 
 
