@@ -272,7 +272,7 @@ def _pct(kept: int, size: int) -> str:
 
 
 def measure_half(half: str, docs: dict[str, list[tuple[str, str]]], per_cell: int, families: list[str] | None,
-                 workers: int, tmp: Path, show: int) -> dict[str, Tally]:
+                 workers: int, tmp: Path, show: int, dump: Path | None = None) -> dict[str, Tally]:
     t0 = time.perf_counter()
     cases = make_cases(half, docs, per_cell=per_cell, families=families)
     ref_run = Run(((c.id, c.clean) for c in cases), tmp, f"ref-{half}", workers)
@@ -292,6 +292,10 @@ def measure_half(half: str, docs: dict[str, list[tuple[str, str]]], per_cell: in
             continue
         ref, out = refs[case.id], outs.get(case.id, "")
         dropped += case.id not in outs
+        if dump:  # the pages as the pipeline saw them, their output and their truth, to read
+            page = dump / case.id.replace("/", "_")
+            for suffix, content in ((".in.txt", case.text), (".out.txt", out), (".ref.txt", ref)):
+                page.with_name(page.name + suffix).write_text(content, encoding="utf-8")
         probes = prepare(list(case.items))
         kept = residue(probes, out, ref)
         ref_l, out_l, inp_l = _lines(ref), _lines(out), _lines(case.text)
@@ -389,8 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print N surviving items per family and the N pages losing the most real text")
     parser.add_argument("--workers", type=int, default=None, help="pipeline workers (default: all cores; 1 with --quick)")
+    parser.add_argument("--dump", type=Path, default=None, metavar="DIR",
+                        help="write each page's noisy input, output and reference to DIR (to read; dev half only, by habit)")
     args = parser.parse_args(argv)
     per_cell = args.per_cell or (1 if args.quick else 24)
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
     workers = args.workers if args.workers is not None else (1 if args.quick else 0)
     t0 = time.perf_counter()
     docs = {}
@@ -409,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     halves = HALVES if args.half == "both" else (args.half,)
     with tempfile.TemporaryDirectory(prefix="cc-noise-") as tmp:
         for half in halves:
-            measure_half(half, docs, per_cell, args.family, workers, Path(tmp), args.show)
+            measure_half(half, docs, per_cell, args.family, workers, Path(tmp), args.show, args.dump)
     print(f"total wall time {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -358,6 +358,9 @@ _FINAL_PARTICLES = frozenset("哈呵嘿啦吧呢哟哦嘛呀啊喔噢哇耶咯�
 #: most one more character between them.
 _MASK_BODY_START = regex.compile(r"^[和与及或、，,。；：].?$")
 MAX_EMPHASIS_CHARS = 120  # the pattern's bound too
+#: From an underscore to the line's end, short underscore-separated names without punctuation:
+#: how a page's <title> joins the headline, the channel and the site (``_新闻中心_百度知道``).
+_TITLE_BAR_TAIL = regex.compile(r"(?:\h*_\h*[^_\s，。！？；：,!?;、（）()]{1,16}){2,}\h*")
 #: Italics in Chinese prose mark a word or a phrase; a single ``*`` pair further apart is two stars.
 MAX_ITALIC_CHARS = 30
 _ASCII_PUNCT = regex.compile(r"[!-/:-@\[-`{-~]")
@@ -393,6 +396,8 @@ def _emphasis(text: str, match: regex.Match[str], strikes: bool = True) -> bool:
     glued = _ALNUM_ASCII.match(before) or _ALNUM_ASCII.match(after)
     if glued and (not chinese_body or marker[0] == "_"):
         return False
+    if marker[0] == "_" and _TITLE_BAR_TAIL.fullmatch(text, match.start(), _line_end(text, match.start())):
+        return False  # ``…决策_新闻中心_百度知道``: a page title's separators, not emphasis
     if marker == "~~":
         # Struck text is a word or a phrase; tildes that run over a clause mark or follow a
         # laugh or a particle are a writer's punctuation (``哈哈~~印刷中规中矩，不花哨~~``).

@@ -88,6 +88,29 @@ def title_of(lines: list[Line], max_chars: int) -> int | None:
     return None
 
 
+def headline_of(lines: list[Line], max_chars: int) -> int | None:
+    """The line a page's title bar would repeat: :func:`title_of`, or a first line that is a question.
+
+    A question (``6.3. 那“sid”呢？``) heads FAQs and forums, but a first line
+    ending in ``？`` may as well be a review's first sentence, so it serves only
+    to recognise copies that wear a title bar's dress (:func:`undressed`), never
+    plain repeats or stuffing.
+
+    >>> headline_of(split_lines("那“sid”呢？\\n正文。"), 64), title_of(split_lines("那“sid”呢？\\n正文。"), 64)
+    (0, None)
+    """
+    title = title_of(lines, max_chars)
+    if title is not None:
+        return title
+    for i, line in enumerate(lines[:-1]):
+        text = line.text.strip()
+        if _BREADCRUMB.match(text) and not text.endswith(tuple(_QUESTION)):  # ``6.8. dists/stable/main …？``
+            continue
+        question = len(text) <= max_chars and text.endswith(tuple(_QUESTION)) and _count_han(text) >= 2
+        return i if question and not any(c in text[:-1] for c in _SENTENCE_END) else None
+    return None
+
+
 def _count_han(text: str) -> int:
     return sum(len(run) for run in _HAN_RUN.findall(text))
 
@@ -116,13 +139,45 @@ def near_identical(a: str, b: str, threshold: float) -> bool:
 
 #: What a page's <title> or a reprint adds around the headline: a site name after a separator,
 #: a label before it, a gallery or page mark, brackets.
+#: …_网易订阅, … - 知乎; after a mark the space before the dash may be gone (``呢？- 知乎``)
+_SITE_SUFFIX = regex.compile(
+    r"\h*(?:[_|｜]|\h[-–—]\h|(?<=[？?！!）)」』”])[-–—]\h|——|\h·\h)\h*[^_|｜\n，。！？；：,!?;]{1,16}$"
+)
+#: In the order they are taken off: the marks at the end first, the site name last, since a
+#: site name's pattern would swallow a mark after it (``——中国传统文化的特点(组图)``).
 _DRESS = (
-    regex.compile(r"\h*(?:[_|｜]|\h[-–—]\h|——|\h·\h)\h*[^_|｜\n]{1,16}$"),                # …_网易订阅, … - 知乎
-    regex.compile(r"^\h*(?:本文标题|文章标题|标题|原标题|原文标题)\h*[:：]\h*"),              # 本文标题：…
     regex.compile(r"\h*[(（](?:组图|图|多图|图文|视频|附图|高清组图|全文)[)）]\h*$"),           # …(组图)
     regex.compile(r"\h*第\h*\d{1,3}\h*页\h*$"),                                            # … 第7页
+    regex.compile(r"^\h*(?:本文标题|文章标题|标题|原标题|原文标题)\h*[:：]\h*"),              # 本文标题：…
     regex.compile(r"^\h*[【\[〖](.*)[】\]〗]\h*$"),                                        # 【…】
+    _SITE_SUFFIX,
 )
+
+
+def dress_forms(line: str) -> list[str]:
+    """The line with one more piece of title-bar dress taken off at each step, the line first.
+
+    >>> dress_forms("【本文标题：新面貌】_某网")
+    ['【本文标题：新面貌】_某网', '【本文标题：新面貌】', '本文标题：新面貌', '新面貌']
+    >>> dress_forms("重礼治——中国传统文化的特点(组图)")
+    ['重礼治——中国传统文化的特点(组图)', '重礼治——中国传统文化的特点', '重礼治']
+    """
+    text = line.strip()
+    forms = [text]
+    for _ in range(3):  # a title may wear several (【本文标题：…】_站名)
+        before = text
+        for pattern in _DRESS:
+            match = pattern.search(text)
+            if match:
+                text = match.group(1) if match.groups() else text[: match.start()] + text[match.end():]
+                text = text.strip()
+                if not text:
+                    return forms
+                if text != forms[-1]:
+                    forms.append(text)  # one piece at a time: a title may hold a dash itself
+        if text == before:
+            break
+    return forms
 
 
 def undressed(line: str) -> str:
@@ -131,21 +186,12 @@ def undressed(line: str) -> str:
     >>> [undressed(t) for t in ["12. 升级_网易订阅", "本文标题：新面貌", "如何加载字体？(组图)", "【4. 需求】", "那“sid”呢？ 第7页"]]
     ['12. 升级', '新面貌', '如何加载字体？', '4. 需求', '那“sid”呢？']
     """
-    text = line.strip()
-    for _ in range(3):  # a title may wear several (【本文标题：…】_站名)
-        before = text
-        for pattern in _DRESS:
-            match = pattern.search(text)
-            if match:
-                text = match.group(1) if match.groups() else text[: match.start()] + text[match.end():]
-                text = text.strip()
-        if text == before or not text:
-            break
-    return text or line.strip()
+    return dress_forms(line)[-1]
 
 
 def repeated_lines(
-    lines: list[Line], title: int | None, min_chars: int, near_min_chars: int, near_threshold: float
+    lines: list[Line], title: int | None, min_chars: int, near_min_chars: int, near_threshold: float,
+    headline: int | None = None,
 ) -> dict[int, str]:
     """Which lines repeat an earlier one: ``{index: rule}``; the first copy is never listed.
 
@@ -164,15 +210,23 @@ def repeated_lines(
     by_end: dict[str, list[str]] = {}
     found: dict[int, str] = {}
     copied: dict[int, int] = {}  # a repeat's index → the index of the line it repeats
-    title_key = line_key(undressed(lines[title].text)) if title is not None else ""
+    headline = title if headline is None else headline
+    if headline is not None and undressed(lines[headline].text) != lines[headline].text.strip():
+        # The first line wears the dress (``本报记者杨明方_财经_某网``) and the bare headline
+        # follows: the dressed one is the copy.
+        bare = next((k for k in range(headline + 1, min(len(lines), headline + 3))
+                     if _dressed_copy(lines, headline, k, True, min_chars)), None)
+        if bare is not None:
+            found[headline], copied[headline], headline = "repeated_title", bare, bare
     for i, line in enumerate(lines):
+        if i in found:
+            continue
+        if headline is not None and i != headline and _dressed_copy(lines, i, headline, title == headline, min_chars):
+            found[i] = "repeated_title"  # the title again, dressed as a page's <title> (…_网易订阅, … - 知乎)
+            copied[i] = headline
+            continue
         key = line_key(line.text)
         if len(key) < min_chars:
-            continue
-        if title is not None and i != title and len(title_key) >= min_chars and len(line.text) <= 2 * len(
-                lines[title].text) + 24 and line_key(undressed(line.text)) == title_key:
-            found[i] = "repeated_title"  # the title again, dressed as a page's <title> (…_网易订阅, … - 知乎)
-            copied[i] = title
             continue
         prose = is_prose_line(line.text, key)
         if not prose:
@@ -202,6 +256,126 @@ def repeated_lines(
                     sharing.append(key)
         first[key] = i
     return _keep_lone_short_repeats(lines, _keep_headings(lines, found, copied), copied)
+
+
+#: Longest dress a title bar adds to a title too short to be matched on its own.
+SHORT_TITLE_DRESS_CHARS = 14
+#: How a site's or a channel's name ends: the words Chinese sites are named with, the largest
+#: portals, or Latin letters (``CSDN``, ``bilibili``). A suffix after a dash that ends otherwise
+#: may be the article's own subtitle (``王群——记一位工程师``).
+_SITE_END = regex.compile(
+    r"(?:网|网站|之家|在线|新闻|资讯|频道|日报|晚报|早报|时报|商报|周刊|杂志|论坛|社区|博客|百科|知道|头条|号|官网|平台|"
+    r"商城|同城|图书馆|客户端|电视台|广播|订阅|中心|视频|文库|问答|网易|搜狐|新浪|腾讯|凤凰|知乎|[A-Za-z0-9.]{2,})\h*$"
+)
+
+
+def _subtitle_like(text: str, bare: str) -> bool:
+    """Whether the dress of ``text`` around ``bare`` is a dash or separator and words no site is named by."""
+    if not text.startswith(bare) or text == bare:
+        return False
+    suffix = text[len(bare):]
+    return bool(_SITE_SUFFIX.fullmatch(suffix)) and not _SITE_END.search(suffix)
+
+
+def _dressed_copy(lines: list[Line], i: int, headline: int, is_title: bool, min_chars: int) -> bool:
+    """Whether line ``i`` is the headline again, as a page's title bar or a reprint prints it.
+
+    A copy of the title (:func:`title_of`) counts bare or dressed; a question
+    headline (:func:`headline_of`) only dressed. A suffix after a dash that names
+    no site (:data:`_SITE_END`) may be a subtitle: it counts only for a long
+    headline, away from it. A headline shorter than ``min_chars`` (``王群``) counts
+    only with a short dress.
+
+    >>> lines = split_lines("王群\\n王群——记一位工程师\\n正文说了很多事情。\\n王群——新华网\\n【王群】")
+    >>> [_dressed_copy(lines, i, 0, True, 6) for i in (1, 3, 4)]
+    [False, True, True]
+    """
+    text, head = lines[i].text.strip(), lines[headline].text.strip()
+    if len(text) > 2 * len(head) + 24:
+        return False
+    # The headline as it stands, or undressed (a page may open with its title bar); the copy
+    # undressed step by step, since a title may hold a dash itself (``重礼治——中国传统文化的特点``).
+    # Of the forms with the same key (``【王群】`` keys as ``王群``), the last has the dress off.
+    forms = dress_forms(text)
+    bare = next((f for f in reversed(forms) if line_key(f) == line_key(head)), None)
+    bare = bare or next((f for f in reversed(forms) if line_key(f) == line_key(undressed(head))), None)
+    if bare is None:
+        return False
+    head_key = line_key(bare)
+    if _count_han(head_key) < 2:
+        return False
+    dress = len(text) - len(bare)
+    if not dress:
+        return is_title and len(head_key) >= min_chars
+    if _subtitle_like(text, bare) and (len(head_key) < min_chars or abs(i - headline) == 1):
+        return False
+    return len(head_key) >= min_chars or dress <= SHORT_TITLE_DRESS_CHARS
+
+
+_SITE_WORDS = (
+    r"(?:网|网站|之家|在线|新闻|资讯|频道|日报|晚报|早报|时报|商报|周刊|杂志|论坛|社区|博客|百科|知道|头条|官网|平台|"
+    r"商城|同城|图书馆|客户端|电视台|订阅|文库|问答|网易|搜狐|新浪|腾讯|凤凰|知乎|bilibili|CSDN)"
+)
+_NAME = r"[^_|｜\s，。！？；：,!?;、“”\"（）()【】]"
+#: What follows a headline copied into running text: a gallery or page mark, or a separator and
+#: site and channel names the last of which is named like a site (``_国内新闻_中华网``), so the
+#: text that runs on after it (``…中华网去年9月``) is told from the name.
+_INLINE_DRESS_AFTER = regex.compile(
+    r"\h*[(（](?:组图|图|多图|图文|视频|附图|高清组图|全文)[)）]"
+    r"|\h*第\h*\d{1,3}\h*页"
+    rf"|\h*(?:[_|｜]|[-–—]{{1,3}})\h*(?:{_NAME}{{1,8}}\h*[_|｜]\h*){{0,2}}{_NAME}{{0,8}}{_SITE_WORDS}"
+)
+_INLINE_LABEL = regex.compile(r"(?:本文标题|文章标题|原标题|原文标题)\h*[:：]\h*$")
+_BEFORE_SENTENCE = frozenset("。！？!?…；;」”』）)】 \t")
+
+
+def inline_title_spans(text: str, lines: list[Line], headline: int | None, min_chars: int) -> list[tuple[int, int, str]]:
+    """The headline copied into running text in a title bar's dress: the copy and its dress go.
+
+    SEO templates and scrapers glue the page's ``<title>`` between two
+    sentences (``…（见图）。雨夜农民被撞幸遇县长相救_国内新闻_中华网去年9月…``). A bare
+    copy stays (a sentence may name the headline); a copy goes only with a
+    dress: a label before it (``本文标题：``), ``【】`` around it, or a mark or site
+    names after it (:data:`_INLINE_DRESS_AFTER`), and only where a sentence may start.
+
+    >>> text = "雨夜农民被撞幸遇县长相救\\n正文第一句。雨夜农民被撞幸遇县长相救_国内新闻_中华网去年9月，车站改造。"
+    >>> lines = split_lines(text)
+    >>> [text[s:e] for s, e, _ in inline_title_spans(text, lines, 0, 6)]
+    ['雨夜农民被撞幸遇县长相救_国内新闻_中华网']
+    >>> text = "雨夜农民被撞幸遇县长相救\\n人们都说，雨夜农民被撞幸遇县长相救的故事感人。"
+    >>> inline_title_spans(text, split_lines(text), 0, 6)
+    []
+    """
+    if headline is None:
+        return []
+    head = lines[headline].text.strip()
+    if len(line_key(head)) < min_chars or _count_han(head) < 4:
+        return []
+    spans: list[tuple[int, int, str]] = []
+    for i, line in enumerate(lines):
+        if i == headline:
+            continue
+        offset = line.start + (len(line.text) - len(line.text.lstrip()))
+        body = line.text.strip()
+        at = body.find(head)
+        while at >= 0:
+            end = at + len(head)
+            start, stop = at, end
+            label = _INLINE_LABEL.search(body, 0, at)
+            if label:
+                start = label.start()
+            elif 0 < at and end < len(body) and body[at - 1] in "【[〖" and body[end] in "】]〗":
+                start, stop = at - 1, end + 1
+            else:
+                dress = _INLINE_DRESS_AFTER.match(body, end)
+                stop = dress.end() if dress else end
+            whole = start == 0 and stop == len(body)  # the whole line: the line rules' case
+            sentence_start = start == 0 or body[start - 1] in _BEFORE_SENTENCE
+            if stop > end or start < at:
+                if sentence_start and not whole:
+                    spans.append((offset + start, offset + stop, ""))
+            at = body.find(head, max(stop, at + 1))
+    return spans
 
 
 #: A repeat that stands alone (neither neighbour repeats too) goes only when it is an exact
@@ -630,9 +804,14 @@ class Repetition:
         """Remove later copies of lines; return the lines left and the title's index among them."""
         lines = split_lines(doc.text)
         title = title_of(lines, self.max_title_chars)
-        repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold)
+        headline = headline_of(lines, self.max_title_chars)
+        repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold, headline)
         if doc.replace(removal_spans(doc.text, lines, repeats), self.name):
             # A repeated breadcrumb above the title went: the title's index moved.
+            lines = split_lines(doc.text)
+            title = title_of(lines, self.max_title_chars)
+        inline = inline_title_spans(doc.text, lines, headline_of(lines, self.max_title_chars), self.min_chars)
+        if doc.replace(inline, self.name, "repeated_title"):
             lines = split_lines(doc.text)
             title = title_of(lines, self.max_title_chars)
         return lines, title

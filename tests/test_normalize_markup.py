@@ -102,6 +102,7 @@ MARKUP_KEEPS = [
     "西部＊＊＊科学城\n\n＊＊＊\n\n下一节。",  # full-width stars: typography
     "a[i](x) 是数组元素的调用。",
     "f[i](obj.attr) 是一次调用。",  # no top-level domain: code
+    "政策研究应贴近政府决策_新闻中心_某某知道",  # a page title's separators, not emphasis
     "[注]: 见第三章。",  # a note, no target
     "[1]: 这一条是说明文字。",
     "表头 --- | --- 之间",  # no pipe at an edge

@@ -302,3 +302,44 @@ def test_idempotent(text):
 def test_removes_only_never_rewrites(text):
     doc = run(text)
     assert all(e.after == "" for e in doc.edits)
+
+
+# -- the headline again, in a title bar's dress (strings written for these tests) ---------------
+
+BODY = "正文的第一段讲了事情的来龙去脉，内容很长。\n\n正文的第二段讲了后来发生的事情和各方的反应。"
+
+TITLE_BAR_CHANGES = [
+    # a question heads the page: only its dressed copy goes
+    ("那个目录是干什么用的？\n\n" + BODY + "\n\n那个目录是干什么用的？- 某某问答", "那个目录是干什么用的？\n\n" + BODY),
+    # a short headline (a name): a dress that names a site
+    ("李华\n\n" + BODY + "\n\n李华——汽车之家", "李华\n\n" + BODY),
+    ("李华\n\n【李华】\n\n" + BODY, "李华\n\n" + BODY),
+    # a headline that holds a dash itself, with a gallery mark after it
+    ("重礼仪——传统文化的特点\n\n" + BODY + "\n\n重礼仪——传统文化的特点(组图)", "重礼仪——传统文化的特点\n\n" + BODY),
+    # the page opens with the title bar, the bare headline follows: the dressed one goes
+    ("江南古镇的春天_旅游_某某网\n\n江南古镇的春天\n\n" + BODY, "江南古镇的春天\n\n" + BODY),
+    # the headline glued into running text with its dress
+    ("江南古镇的春天\n\n第一句写完了。江南古镇的春天_本地资讯_某某网第二句接着写。",
+     "江南古镇的春天\n\n第一句写完了。第二句接着写。"),
+    ("江南古镇的春天\n\n第一句写完了。本文标题：江南古镇的春天第二句接着写。", "江南古镇的春天\n\n第一句写完了。第二句接着写。"),
+]
+
+TITLE_BAR_KEEPS = [
+    "李华\n\n李华——记一位乡村教师\n\n" + BODY,  # a subtitle right under the headline
+    "李华\n\n" + BODY + "\n\n李华——这个名字让我想起很多往事",  # a dash and a sentence, no site
+    "江南古镇的春天\n\n人们常说，江南古镇的春天最美。",  # the headline named in a sentence, bare
+    "江南古镇的春天\n\n他写了一篇江南古镇的春天_初稿，没有发表。",  # not where a sentence starts
+    "这本书值得买吗？\n\n" + BODY + "\n\n这本书值得买吗？",  # a question repeated bare: the writer's own
+]
+
+
+@pytest.mark.parametrize("text, expected", TITLE_BAR_CHANGES)
+def test_copies_of_the_headline_in_a_title_bars_dress_go(text, expected):
+    doc = run(text)
+    assert doc.text == expected
+    assert {e.rule for e in doc.edits} == {"repeated_title"}
+
+
+@pytest.mark.parametrize("text", TITLE_BAR_KEEPS)
+def test_subtitles_sentences_and_bare_questions_stay(text):
+    assert run(text).text == text
