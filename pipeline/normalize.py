@@ -1060,6 +1060,13 @@ def _caption_tail(line: str) -> bool:
 _FINAL_PARTICLES = frozenset("啦吧呢吗嘛啊呀哦哈呗咯喔噢哇耶")
 
 
+#: A page's field label (``本文关键词：``, ``标签：``, ``来源：``): the line is a field, its list or value
+#: ends with the line, and the paragraph after it is no continuation of it.
+_FIELD_LABEL = regex.compile(
+    r"^\h*[^\s:：，。]{0,4}(?:关键词|关键字|标签|搜索|热搜|热词|TAGS?|Tags?|来源|作者|编辑|分类|栏目)\h*[:：]"
+)
+
+
 def continues(fragment: str, line: str, across_blank: bool = False) -> bool:
     """Whether ``line`` continues the sentence ``fragment`` (a paragraph so far) broke off.
 
@@ -1092,10 +1099,12 @@ def continues(fragment: str, line: str, across_blank: bool = False) -> bool:
     False
     >>> continues("书的质量挺好的，但是基本上全是连载，没办法，就只看了几个后面的小故事，感觉一般啦", "我觉得这本手册的优点是开本小巧。")
     False
+    >>> continues("本文关键词：上海钢结构排名，钢结构官网，沈阳钢结构怎么样", "正文的第一段讲了事情的来龙去脉，内容很长。")
+    False
     """
     if not (_ends_open(fragment) and _starts_as_continuation(line)):
         return False
-    if _LIST_ITEM.match(fragment) or _LIST_ITEM.match(line):
+    if _LIST_ITEM.match(fragment) or _LIST_ITEM.match(line) or _FIELD_LABEL.match(fragment):
         return False
     # A line with no Chinese is not the rest of a Chinese sentence, and a command
     # line glued to prose (``执行以下命令，`` / ``sudo apt-get update``) is a different command.

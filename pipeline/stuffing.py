@@ -67,7 +67,7 @@ from . import charmodel
 from .document import Document
 from .lines import Line, split_lines
 from .removals import decide, removal_spans
-from .repetition import title_matches, title_of, title_pieces
+from .repetition import headline_of, title_matches, title_of, title_pieces
 
 #: Characters that make a phrase a sentence: particles, pronouns, copula, negation,
 #: 很, 把, 被. Only characters that are rare inside names and nouns: 都, 在, 和, 与
@@ -94,7 +94,7 @@ _SEGMENT = regex.compile(rf"[{_CLOSERS}]*[^{_ENDERS}\n]+[{_ENDERS}]*[{_CLOSERS}]
 _FIGURE = regex.compile(r"\d|第[一二三四五六七八九十百千\d]+[章节条款篇部回卷]|[一二三四五六七八九十]+[、.]")
 #: A keyword label at the start of a line or right after a sentence.
 _LABEL = regex.compile(
-    rf"(?:^|(?<=[{_ENDERS}\s]))\s*(?:(?:热门|相关|本文|文章)?(?:关键词|关键字|标签|搜索词?|热搜词?|热词|TAG)"
+    rf"(?:^|(?<=[{_ENDERS}\s]))\s*(?:(?:热门|相关|本文|文章|TAGS?|Tags?)?(?:关键词|关键字|标签|搜索词?|热搜词?|热词|TAG)"
     r"|(?i:tags?|keywords?))\s*[:：]\s*",
     regex.MULTILINE,
 )
@@ -121,6 +121,38 @@ def hanzi(text: str) -> int:
     4
     """
     return len(_HAN.findall(text))
+
+
+#: The question forms a search query appends to a keyword (``不锈钢管怎么样``, ``会计培训哪家好``):
+#: SEO long-tail lists are made of them, and their ``么`` or ``是`` is no grammar of the page's.
+QUERY_WORDS = ("怎么样", "怎么办", "怎么买", "怎么选", "多少钱", "哪家好", "哪个好", "哪里有", "哪里买", "是什么",
+               "有哪些", "什么牌子", "好不好", "靠不靠谱")
+
+
+def keyword_function_share(text: str, head: str = "") -> float:
+    """:func:`function_share` of ``text`` once the query forms and the shared ``head`` are taken out.
+
+    A function character inside the word every item repeats (``不`` of ``不锈钢管``) or in a query
+    form (``么`` of ``怎么样``) belongs to the keyword; one elsewhere makes a sentence.
+
+    >>> keyword_function_share("不锈钢管怎么样不锈钢管排名", "不锈钢管"), keyword_function_share("北京很美")
+    (0.0, 0.25)
+    """
+    n = hanzi(text)
+    for word in (*QUERY_WORDS, head) if _is_compound(head) else QUERY_WORDS:
+        text = text.replace(word, "")
+    return sum(ch in FUNCTION_CHARS for ch in text) / n if n else 0.0
+
+
+def _is_compound(head: str) -> bool:
+    """A head of three or four hanzi whose every pair is an in-word pair: one noun (``不锈钢管``).
+
+    Two hanzi (``不错``) may be a predicate, and ``北京很`` is two words with a pair between them.
+
+    >>> _is_compound("不锈钢管"), _is_compound("北京很"), _is_compound("不错")
+    (True, False, False)
+    """
+    return 3 <= len(head) <= 4 and all(charmodel.bigram_count(head[i : i + 2]) for i in range(len(head) - 1))
 
 
 def function_share(text: str) -> float:
@@ -163,7 +195,7 @@ def shared_head(items: list[str]) -> tuple[str, int]:
 # -- keyword runs ------------------------------------------------------------------------------
 
 
-def is_keyword_item(item: str) -> bool:
+def is_keyword_item(item: str, head: str = "") -> bool:
     """A short phrase of hanzi that reads like a keyword, not a sentence, a figure or a command.
 
     >>> is_keyword_item("北京搬家公司"), is_keyword_item("北京很美"), is_keyword_item("第一章")
@@ -173,7 +205,7 @@ def is_keyword_item(item: str) -> bool:
     """
     n = hanzi(item)
     return (2 <= len(item) <= MAX_ITEM_CHARS and n >= 0.8 * len(item) and not _FIGURE.search(item)
-            and function_share(item) <= MAX_ITEM_FUNCTION_SHARE)
+            and keyword_function_share(item, head) <= MAX_ITEM_FUNCTION_SHARE)
 
 
 def run_evidence(items: list[str], separators: str, is_title_piece: Callable[[str], bool]) -> dict[str, Any] | None:
@@ -192,10 +224,11 @@ def run_evidence(items: list[str], separators: str, is_title_piece: Callable[[st
     True
     """
     joined = "".join(items)
-    if len(items) < 4 or len(set(items)) < 3 or len(joined) > MAX_MEAN_ITEM_CHARS * len(items) \
-            or not all(map(is_keyword_item, items)) or function_share(joined) > MAX_FUNCTION_SHARE:
+    if len(items) < 4 or len(set(items)) < 3 or len(joined) > MAX_MEAN_ITEM_CHARS * len(items):
         return None
     head, with_head = shared_head(items)
+    if not all(is_keyword_item(i, head) for i in items) or keyword_function_share(joined, head) > MAX_FUNCTION_SHARE:
+        return None
     if with_head >= 3 and with_head >= 0.5 * len(items):
         return {"items": len(items), "head": head, "head_items": with_head}
     pieces = sum(map(is_title_piece, items))
@@ -221,7 +254,8 @@ def unseparated_evidence(segment: str) -> dict[str, Any] | None:
     >>> unseparated_evidence("机器人能帮助机器人工程师设计新的机器人") is None  # 能, 的: a sentence
     True
     """
-    if not 12 <= len(segment) <= MAX_UNSEPARATED_CHARS or hanzi(segment) < len(segment) or function_share(segment):
+    if not 12 <= len(segment) <= MAX_UNSEPARATED_CHARS or hanzi(segment) < len(segment) \
+            or keyword_function_share(segment) > MAX_ITEM_FUNCTION_SHARE:
         return None
     counts = Counter(grams(segment))
     best: tuple[int, int, str] | None = None
@@ -234,6 +268,8 @@ def unseparated_evidence(segment: str) -> dict[str, Any] | None:
     if best is None:
         return None
     covered, _, head = best
+    if keyword_function_share(segment, head):
+        return None  # a function character outside the head and the query forms: a sentence
     copies = _copies(segment, head)
     starts_item = sum(1 for i in copies if i > 0 and charmodel.bigram_count(segment[i - 1] + head[0]) == 0)
     items = {segment[a:b] for a, b in zip([0, *copies[1:]], [*copies[1:], len(segment)])}
@@ -241,6 +277,21 @@ def unseparated_evidence(segment: str) -> dict[str, Any] | None:
             or len(segment) > MAX_MEAN_ITEM_CHARS * len(copies):
         return None  # (one item over and over, ``一般一般一般``, is a reviewer's emphasis)
     return {"head": head, "copies": len(copies), "coverage": round(covered / len(segment), 3)}
+
+
+def _glued_items(text: str) -> list[str]:
+    """A glued list cut before each copy of its most repeated 3–4-hanzi compound, or [] without one.
+
+    >>> _glued_items("南京不锈钢管报价不锈钢管哪家好昆明不锈钢管")
+    ['南京', '不锈钢管报价', '不锈钢管哪家好昆明', '不锈钢管']
+    """
+    counts = Counter(g for g in grams(text, (3, 4)) if _is_compound(g))
+    head = max(counts.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]), default=("", 0))[0]
+    if counts.get(head, 0) < 3:
+        return []
+    starts = _copies(text, head)
+    cuts = [0, *starts, len(text)]
+    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
 def _copies(text: str, gram: str) -> list[int]:
@@ -281,9 +332,17 @@ def keyword_runs(text: str, line: Line, is_title_piece: Callable[[str], bool]) -
     if label is not None:
         rest = text[label.end() : line.end].strip()
         items = [i for i in _SEPARATOR.split(rest) if i]
+        glued = len(items) == 1 and len(rest) > MAX_LABEL_ITEM_CHARS and hanzi(rest) >= 0.8 * len(rest)
+        if glued:
+            # The normalize stage took the spaces between hanzi out: a labelled list arrives glued
+            # (``TAG标签：南京股票行情哪家好广州搬家公司…``); its items are the copies of its head, if
+            # it has one, else the label's word is taken for it (no punctuation, no grammar: the
+            # function-share test below).
+            items = _glued_items(rest) or [rest[i : i + MAX_LABEL_ITEM_CHARS] for i in range(0, len(rest), MAX_LABEL_ITEM_CHARS)]
         # (a definition after a label, ``标签：用于标识资源的键值对``, is a sentence: it stays)
         if items and not any(ch in _ENDERS for ch in rest) and all(len(i) <= MAX_LABEL_ITEM_CHARS for i in items) \
-                and (len(items) >= 2 or len(rest) <= MAX_ITEM_CHARS) and function_share(rest) <= MAX_FUNCTION_SHARE:
+                and (len(items) >= 2 or len(rest) <= MAX_ITEM_CHARS) \
+                and keyword_function_share(rest, shared_head(items)[0]) <= MAX_FUNCTION_SHARE:
             found.append(Found(label.start(), line.end, "keyword_label",
                                {"label": label.group().strip(), "items": len(items)}))
             limit = label.start()
@@ -317,6 +376,45 @@ def keyword_runs(text: str, line: Line, is_title_piece: Callable[[str], bool]) -
             continue
         if evidence is not None:
             found.append(Found(start, m.end() if ends_sentence else end, "keyword_run", evidence))
+    return found
+
+
+def vertical_runs(lines: list[Line], is_title_piece: Callable[[str], bool]) -> list[Found]:
+    """Keyword runs laid out one item per line (``减肥方法官网`` / ``郑州月嫂报价`` / ``减肥方法价格`` …).
+
+    Consecutive lines (no blank line between them) that are each one keyword
+    item (:func:`is_keyword_item`) are judged together as one run (:func:`run_evidence`); each of their lines
+    without a function character goes.
+
+    >>> t = "正文。\\n减肥方法官网\\n郑州月嫂报价\\n减肥方法价格\\n减肥方法批发\\n杭州减肥方法品牌\\n电脑显示也很棒"
+    >>> [(t[f.start:f.end], f.rule) for f in vertical_runs(split_lines(t), lambda s: False)][:2]
+    [('减肥方法官网', 'keyword_run'), ('郑州月嫂报价', 'keyword_run')]
+    """
+    found: list[Found] = []
+    block: list[Line] = []
+
+    def flush() -> None:
+        if len(block) < 4:
+            return
+        evidence = run_evidence([b.text.strip() for b in block], "\n", is_title_piece)
+        if evidence is not None:
+            # Only the items without grammar: a short real line next to the list (``电脑显示也很棒``) stays.
+            head = evidence.get("head", "")
+            found.extend(Found(b.start, b.end, "keyword_run", {**evidence, "layout": "lines"}) for b in block
+                         if not keyword_function_share(b.text, head))
+
+    for line in lines:
+        if not is_keyword_item(line.text.strip()):
+            flush()
+            block = []
+            continue
+        # One block: lines right under each other. A manual sets its short definitions apart
+        # by blank lines (``字符设备`` / ``每次访问一个字符``); a converted tag list does not.
+        if block and line.start != block[-1].end + 1:
+            flush()
+            block = []
+        block.append(line)
+    flush()
     return found
 
 
@@ -355,6 +453,36 @@ def soup_evidence(line: str) -> dict[str, Any] | None:
     if covered < 0.5 * n or len(counts) < max(10, 0.2 * n) or top[1] < max(MIN_SOUP_HEAD, n / 15):
         return None  # (one phrase over and over, ``价廉物美价廉物美…``, is emphasis or phrase spam: the quality stage's)
     return {"hanzi": n, "coverage": round(covered / n, 3), "top": top[0], "top_count": top[1]}
+
+
+#: One unit over and over, nothing else: ``盗卖困扰盗卖困扰盗卖困扰盗卖困扰``.
+_UNIT_REPEATS = regex.compile(r"\s*(\S{3,8}?)(?:\s*\1){3,}\s*")
+#: Longest text tried as one unit repeated (the pattern is anchored; this bounds its work).
+MAX_UNIT_REPEAT_CHARS = 400
+
+
+def title_unit_evidence(text: str, title: str) -> dict[str, Any] | None:
+    """Why ``text`` is hidden text made of a piece of the page's title repeated, or None.
+
+    Three to eight characters of the title (hanzi in most of them) four times
+    or more and nothing else: the shape SEO templates hide in a page to
+    weigh its title. One phrase repeated that is not the title's
+    (``价廉物美价廉物美…`` in a review, ``加油加油加油``) is the writer's emphasis and stays.
+
+    >>> title_unit_evidence("盗卖困扰盗卖困扰盗卖困扰盗卖困扰", "盗卖困扰文物保护")
+    {'unit': '盗卖困扰', 'copies': 4}
+    >>> title_unit_evidence("价廉物美价廉物美价廉物美价廉物美", "一台好电脑") is None
+    True
+    """
+    if len(text) > MAX_UNIT_REPEAT_CHARS:
+        return None
+    match = _UNIT_REPEATS.fullmatch(text)
+    if match is None:
+        return None
+    unit = match.group(1)
+    if unit not in title or hanzi(unit) < 0.6 * len(unit) or hanzi(unit) < 2:
+        return None
+    return {"unit": unit, "copies": len(_copies(text, unit))}
 
 
 def _soup_start(line: str) -> int:
@@ -505,6 +633,10 @@ class KeywordStuffing:
         if not lines:
             return []
         title = title_of(lines, self.max_title_chars)
+        if title is not None and title + 1 < len(lines) and self._no_title(lines[title].text, lines[title + 1].text):
+            # Stuffing put above the headline (``盗卖困扰盗卖困扰…`` / ``盗卖困扰股市``, a tag line) is no title.
+            rest = title_of(lines[title + 1 :], self.max_title_chars)
+            title = title + 1 + rest if rest is not None else None
         pieces = title_pieces(lines[title].text) if title is not None else frozenset()
         is_piece = pieces.__contains__
         found: list[Found] = []
@@ -512,6 +644,16 @@ class KeywordStuffing:
             if i != title:
                 start = lines[i].start + _soup_start(lines[i].text)
                 found.append(Found(start, lines[i].end, "hidden_text", evidence))
+        headline = title if title is not None else headline_of(lines, self.max_title_chars)
+        if headline is not None:
+            # The title as written and its hanzi alone (``湖南个部`` of ``湖南11个部门…``): templates drop the rest.
+            head = lines[headline].text + "\n" + "".join(_HAN_RUN.findall(lines[headline].text))
+            for i, line in enumerate(lines):
+                start = line.start + _soup_start(line.text)
+                evidence = title_unit_evidence(text[start : line.end], head) if i != headline else None
+                if evidence is not None and all(f.start != start for f in found):
+                    found.append(Found(start, line.end, "hidden_text", evidence))
+        found.extend(f for f in vertical_runs(lines, is_piece) if all(f.start != g.start for g in found))
         taken = {f.start for f in found}
         for k, line in enumerate(lines):
             if k != title and line.start not in taken:
@@ -522,6 +664,16 @@ class KeywordStuffing:
             if len(fragments) >= self.min_fragments:
                 found.extend(fragments)
         return _non_overlapping(found)
+
+    @staticmethod
+    def _no_title(line: str, after: str) -> bool:
+        """Whether a first line is stuffing rather than the title: a keyword label or run, or a unit of the next line repeated."""
+        if _LABEL.match(line) or unseparated_evidence(line.strip()) is not None:
+            return True
+        items = [i for i in _SEPARATOR.split(line.strip()) if i]
+        if len(items) >= 4 and run_evidence(items, "".join(set(_SEPARATOR.findall(line.strip()))), lambda _: False):
+            return True
+        return title_unit_evidence(line, after + "\n" + "".join(_HAN_RUN.findall(after))) is not None
 
     def _spans(self, text: str, found: list[Found]) -> list[tuple[int, int, str, str]]:
         """Edit spans: whole lines go with their break, a fragment alone, a run with the blanks beside it.

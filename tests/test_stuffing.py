@@ -157,6 +157,9 @@ KEEP = {
     "heading without punctuation": "软件包\n源代码软件包视图列出由源代码软件包分组的软件包\n下面是说明。",
     "answer after a question": "机器人的未来\n未来属于谁？机器人。谁来照顾老人？机器人。谁来打扫房间？机器人。",
     "chain of place names": "行程\n从北京到天津，从天津到济南，从济南到南京，从南京到上海。",
+    "definitions set apart": "设备文件\n设备文件有两种类型。\n\n字符设备\n\n每次访问一个字符\n\n一个字符等于一个字节\n\n字符设备的例子",
+    "a phrase not the title's, over and over": "一台好电脑\n买了很满意。\n价廉物美价廉物美价廉物美价廉物美",
+    "short lines of a shopping list": "周末采购\n要买的东西如下。\n猪肉末\n葱花\n生姜\n大蒜\n香菜",
 }
 
 
@@ -165,6 +168,42 @@ def test_real_text_that_repeats_or_lists_is_kept(name: str) -> None:
     text = KEEP[name]
     doc = run(text)
     assert doc.text == text, removed(doc)
+
+
+# -- other sites' shapes (strings written for these tests) -------------------------------------
+
+STUFFING_CHANGES = {
+    # query forms (怎么样, 哪家好) and a function character inside the head word (不 of 不锈钢管)
+    "query forms under a label": "热门搜索：不锈钢管图片 | 会计培训官网 | 会计培训怎么样 | 会计培训哪家好",
+    "a head with a function character": "不锈钢管怎么样 不锈钢管排名 不锈钢管多少钱 不锈钢管哪家好 不锈钢管价格",
+    "TAG标签": "TAG标签：南京股票行情哪家好 广州搬家公司怎么样 不锈钢管 不锈钢管报价 昆明不锈钢管报价",
+    "a label and a glued list": "相关搜索：婚纱摄影批发济南茶叶茶叶电话搬家公司品牌会计培训批发",
+    "one item per line": "减肥方法官网\n郑州月嫂报价\n减肥方法价格\n减肥方法批发\n杭州减肥方法品牌",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STUFFING_CHANGES))
+def test_keyword_lists_of_other_shapes_go(name: str) -> None:
+    from pipeline.normalize import Normalize
+
+    text = f"搬家须知\n\n{PROSE}\n\n{STUFFING_CHANGES[name]}\n\n{PROSE}"
+    doc = run(Normalize().apply(Document("t", text)).text)  # as the pipeline feeds it: hanzi spaces gone
+    assert doc.text == f"搬家须知\n\n{PROSE}\n\n{PROSE}", removed(doc)
+
+
+@pytest.mark.parametrize("where", ["head", "middle", "tail"])
+def test_a_piece_of_the_title_over_and_over_is_hidden_text(where: str) -> None:
+    title, unit = "湖南11个部门服务到基层", "湖南个部" * 5  # the hanzi of the title's start, as templates cut it
+    body = [PROSE, PROSE + "又说。"]
+    lines = {"head": [unit, title, *body], "middle": [title, body[0], unit, body[1]], "tail": [title, *body, unit]}
+    doc = run("\n".join(lines[where]))
+    assert doc.text == "\n".join([title, *body]), removed(doc)
+    assert {e.rule for e in doc.edits} == {"hidden_text"}
+
+
+def test_a_keyword_line_above_the_headline_is_no_title() -> None:
+    text = f"标签：北京搬家 北京搬家公司 北京搬家电话\n搬家须知\n{PROSE}"
+    assert run(text).text == f"搬家须知\n{PROSE}"
 
 
 def test_whole_document_of_keywords_is_left_to_the_quality_stage() -> None:
