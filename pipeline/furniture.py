@@ -55,6 +55,7 @@ CONTROLS = frozenset("""
 返回 返回顶部 回到顶部 返回首页 返回列表 返回目录 顶部 TOP Top top 纠错 我要纠错 举报 投诉
 字号 字体 大 中 小 大字 中字 小字 默认 放大 缩小 A+ A- 繁体 简体 繁 简 繁體 切换
 首页 尾页 末页 上一页 下一页 上页 下页 上一篇 下一篇 上篇 下篇 上一条 下一条 前一页 后一页 跳转 转到 GO go 更多 更多>> 查看更多
+上一章 下一章 上一节 下一节 章节目录 目录
 评论 网友评论 我要评论 发表评论 查看评论 热门评论 最新评论 评论区 参与评论 条评论 人评论 人参与 跟帖 我要跟帖 回复 点赞 赞 踩 顶
 关于我们 联系我们 广告服务 法律声明 隐私政策 使用条款 网站导航 网站地图 意见反馈 加入我们 诚聘英才 合作伙伴
 友情链接 投诉建议 服务条款 用户协议 人才招聘 广告合作 商务合作 招聘信息 设为首页 收藏本站
@@ -145,8 +146,9 @@ def chunk_kind(chunk: str) -> str | None:
     if chunk in CONTROLS or _CONTROL.match(chunk) or _PAGES.match(chunk):
         return "control"
     kv = _KEY_VALUE.match(chunk)
-    if kv and kv.group("key") in CONTROLS and (not kv.group("value") or kv.group("value") in CONTROLS):
-        return "control"  # 分享到：微信
+    if kv and kv.group("key") in CONTROLS and (not kv.group("value") or kv.group("value") in CONTROLS
+                                                or _made_of_controls(kv.group("value"))):
+        return "control"  # 分享到：微信, 分享到：微信微博 (normalisation took the space between hanzi)
     if kv and kv.group("key") in META_KEYS:
         return "key_value"
     if _NUMBER.match(chunk):
@@ -455,6 +457,9 @@ class Furniture:
                 part = furniture_line(line.text[start:end], at_edge=False)
                 if part is not None:
                     glued.append((line.start + start, line.start + end, part))
+            if not glued or glued[-1][0] < line.start:
+                for start, end, part in glued_prefixes(line.text):
+                    glued.append((line.start + start, line.start + end, part))
         found = _with_blocks(lines, found)
         if len(found) == len(lines):
             # A document made only of such lines is a list page or a stub: the quality
@@ -533,3 +538,108 @@ def _glued_parts(line: str) -> list[tuple[int, int]]:
         if stop is None or _HINT.search(piece) and footer_line(piece):  # no sentence of its own, or a notice
             parts.append((start, end))
     return parts
+
+
+# -- furniture glued to the front of a sentence ------------------------------------------------------
+
+#: Where a widget row may start inside a line: the line's start or a sentence end (a half-width
+#: stop too, before a bracket or a control mark: ``第一个分区.< 上一页 1 2 3 下一页 >``).
+_SENTENCE_START = regex.compile(r"^|(?<=[。！？!?”])\h*|(?<=\.)\h*(?=[<«【\[])")
+#: What a widget row glued to a sentence may start with: a bracket or a pagination mark, a count,
+#: a date, a metadata key and its colon, a byline marker, or a control word.
+_FURNITURE_START = regex.compile(r"[<«【\[]|共\d|\d{4}[-/.年]|(?:原创|转载|独家|首发)(?=\h|\p{Han})")
+#: A person's field: the row may end two hanzi after its colon (the shortest name: when the name
+#: is longer, its last character stays glued to the sentence rather than a real one going).
+_PERSON_FIELD = regex.compile(r"(?:作者|编辑|责任编辑|责编|审核|审校|校对|记者|通讯员|终审|值班编辑|监制|摄影)\h*[:：]\h*\p{Han}{2}")
+#: Where a widget row may end: after a digit, a closing mark, a colon's value, or a control word.
+_ROW_END = regex.compile(r"(?<=[\d>»】\]）)])")
+_LEAD_CHUNK = regex.compile(r"(\p{Han}{2,4})(?:\h*[>»›|｜（(]|\h)")
+#: Words a breadcrumb or a menu ends with (``… > 时评 > 正文``).
+_ROW_END_WORDS = SECTIONS | _TRAIL_ENDS
+#: Longest widget row tried at one start.
+MAX_GLUED_CHARS = 80
+
+
+def _starts_like_furniture(part: str) -> bool:
+    if _FURNITURE_START.match(part) or _key_start().match(part) or _TRAIL_START.match(part):
+        return True
+    words, longest = _words()
+    if any(part[:n] in words for n in range(3, longest + 1)):
+        return True
+    # A short word and a separator: the first step of a trail or a control row (``首页 >``, ``上一章 目录``).
+    first = _LEAD_CHUNK.match(part)
+    return first is not None and (first.group(1) in words or first.group(1) in SECTIONS)
+
+
+_CLAUSE_MARK = regex.compile(r"[，、；;]")
+#: What only a widget row is (a line's kind); a date or a number with one control word may be a
+#: sentence's start (``[2] 更多的…``, ``2004/06/11 第…``).
+_ROW_KINDS = frozenset("breadcrumb dated_row tags menu prev_next toc prompt comments".split())
+
+
+def _sure_row(kinds: tuple[str, ...], length: int) -> bool:
+    """Whether the kinds of a glued stretch prove a widget row: two fields or controls, a row's kind,
+    or one control phrase of six characters or more (``上一章目录下一章``)."""
+    fields = [k for k in kinds if k not in ("date", "number")]
+    return bool(_ROW_KINDS.intersection(kinds)) or len(fields) >= 2 or (
+        kinds == ("control",) and length >= STRONG_CONTROL_CHARS + 2)
+
+
+def _ends_cleanly(stretch: str, kinds: tuple[str, ...]) -> bool:
+    """Whether a glued stretch's last chunk is a row's end, not the sentence's first words read into it:
+    a trail ends at a section or the page (``正文``), a field's value is a name or a date."""
+    last = _chunks(stretch)[-1]
+    if kinds == ("breadcrumb",):
+        return last in _ROW_END_WORDS or last in CONTROLS or bool(_SITE_NAME.search(last))
+    field = _KEY_VALUE.match(last)
+    if field and field.group("key") in META_KEYS:
+        value = field.group("value")
+        return len(value) <= 4 or bool(_DATE.match(value)) or bool(_DIGIT.search(value[-1:]))
+    return True
+
+
+def glued_prefixes(line: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Widget rows an extractor glued to the front of a sentence: ``…内核。共290条记录 第1/11页 首页 上一页
+    下一页 尾页 跳转它最初为386…``, ``…脚本。分享到：微信 微博 QQ空间 复制链接这些文件…``.
+
+    At the line's start and after each sentence end, the longest stretch that
+    :func:`furniture_line` reads as furniture and that ends where a row may end
+    (a digit, a closing mark, a control word) goes, the sentence after it stays.
+    A stretch of one short control word (``评论家说…``, ``打印机坏了``) never does.
+
+    >>> line = "简而言之，Linux是一个内核。共290条记录 第1/11页 首页 上一页 下一页 尾页 跳转它最初为386开发。"
+    >>> [line[s:e] for s, e, _ in glued_prefixes(line)]
+    ['共290条记录 第1/11页 首页 上一页 下一页 尾页 跳转']
+    >>> glued_prefixes("评论家说这本书很好。打印机坏了，关闭窗口后再试。")
+    []
+    """
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    words, longest = _words()
+    for m in _SENTENCE_START.finditer(line):
+        start = m.end()
+        part = line[start : start + MAX_GLUED_CHARS]
+        if len(part) < 2 or not _starts_like_furniture(part):
+            continue
+        stop = _STOP.search(part)
+        limit = stop.start() if stop else len(part)
+        ends = {e for e in range(2, limit + 1) if _ROW_END.match(part, e)}
+        # (a one-character count word ends a row only after its number: 12人, not 负责人)
+        ends |= {e for e in range(2, limit + 1) for n in range(1, longest + 1)
+                 if e >= n and (part[e - n : e] in words or part[e - n : e] in _ROW_END_WORDS)
+                 and (n > 1 or part[e - 2].isdigit())}
+        ends |= {f.end() for f in _PERSON_FIELD.finditer(part, 0, limit)}
+        for end in sorted(ends, reverse=True):
+            if end < len(part) and not (_HANZI.match(part[end]) or part[end] in "“「《(（"
+                                        or part[end].isdigit() and not part[end - 1].isdigit()):
+                continue  # the row must end where a sentence begins (or at the line's end)
+            if _CLAUSE_MARK.search(part, 0, end):
+                continue  # ``1968年9月14日，11时…``: a clause of the sentence, no widget row
+            kinds = furniture_line(part[:end], at_edge=False)
+            if kinds is not None and not _ends_cleanly(part[:end], kinds):
+                continue
+            if kinds == ("prev_next",) and not _NEXT_MARK.search(part, 2, end):
+                continue  # ``上一篇文章中我们讲到…``: one mark is a sentence's start; a row names both
+            if kinds is not None and _sure_row(kinds, end):
+                found.append((start, start + end, kinds))
+                break
+    return found

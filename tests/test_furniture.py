@@ -148,6 +148,42 @@ def test_a_row_glued_to_a_sentence_goes_and_the_sentence_stays() -> None:
     assert out == "\n\n".join([BODY[0], BODY[1], BODY[2] + BODY[3]])
 
 
+#: Widget rows an extractor glued in front of the next sentence (strings written for these tests,
+#: in the form the normalize stage hands them on: no spaces between hanzi).
+GLUED_IN_FRONT = [
+    "共128条记录 第1/9页 首页 上一页 下一页 尾页 跳转",
+    "分享到：微信微博 QQ空间复制链接",
+    "首页 > 本地新闻 > 社会 > 正文",
+    "点赞（86）收藏举报",
+    "上一章目录下一章",
+    "责编：王强　校对：李明　审核：赵刚",
+    "原创张伟某某身边事2021/03/05",
+]
+#: Sentence starts that look like the start of such a row.
+SENTENCE_STARTS = [
+    "1968年9月14日，11时整，会议开始。",
+    "上一篇文章中我们讲到了如何安装软件，这一篇继续讲配置。",
+    "评论家说这本书写得很好。",
+    "打印机坏了，只好手写。",
+    "[2] 更多的信息见附录。",
+    "首页的设计改了三次。",
+]
+
+
+@pytest.mark.parametrize("row", GLUED_IN_FRONT)
+def test_a_row_glued_in_front_of_a_sentence_goes_and_the_sentence_stays(row: str) -> None:
+    text = "\n\n".join([BODY[0], BODY[1] + row + BODY[2], BODY[3]])
+    doc = Furniture().apply(Document("a", text))
+    assert doc.text == "\n\n".join([BODY[0], BODY[1] + BODY[2], BODY[3]])
+    assert replay(text, doc.edits) == doc.text
+
+
+@pytest.mark.parametrize("start", SENTENCE_STARTS)
+def test_a_sentence_that_starts_like_a_row_stays(start: str) -> None:
+    text = "\n\n".join([BODY[0], BODY[1] + start, BODY[3]])
+    assert Furniture().apply(Document("a", text)).text == text
+
+
 def test_a_comment_block_and_a_comment_form_go_with_their_headers() -> None:
     block = ["热门评论", "快乐哥：写得好（704赞）", "老狼：顶", "发表评论", "请遵守互联网相关规定，不要发布广告和违法内容", "提交"]
     text = "\n\n".join([*BODY[:2], *block, *BODY[2:]])
