@@ -343,3 +343,27 @@ def test_copies_of_the_headline_in_a_title_bars_dress_go(text, expected):
 @pytest.mark.parametrize("text", TITLE_BAR_KEEPS)
 def test_subtitles_sentences_and_bare_questions_stay(text):
     assert run(text).text == text
+
+
+SUMMARY_CHANGES = [
+    ("会议开幕\n\n内容提要：据本报北京1月8日电，全国会议今天开幕…\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。",
+     "会议开幕\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。"),
+    ("会议开幕\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。\n\n导读：全国会议今天开幕，代表们出席",
+     "会议开幕\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。"),
+]
+SUMMARY_KEEPS = [
+    "会议开幕\n\n核心提示：会议通过了三项决议，明年起施行。\n\n全国会议今天开幕，代表们出席。",  # the editor's own words
+    "会议开幕\n\n摘要：会议开幕\n\n全国会议今天开幕，代表们出席。",  # too short to tell
+]
+
+
+@pytest.mark.parametrize("text, expected", SUMMARY_CHANGES)
+def test_a_summary_box_that_repeats_the_article_goes(text, expected):
+    doc = run(text)
+    assert doc.text == expected
+    assert {e.rule for e in doc.edits} == {"repeated_summary"}
+
+
+@pytest.mark.parametrize("text", SUMMARY_KEEPS)
+def test_a_summary_of_its_own_stays(text):
+    assert run(text).text == text
