@@ -68,21 +68,23 @@ _OS_CODES = {
 }
 
 
-def os_error_line(exc: OSError) -> tuple[int, str]:
-    """The exit status and the one line for an operating-system error.
+def os_error_line(exc: OSError, output: Path | None = None) -> tuple[int, str]:
+    """The exit status and the one line for an operating-system error (``output`` when it names no file).
 
     >>> os_error_line(OSError(errno.ENOSPC, "No space left on device", "out/x.txt"))
     (5, 'out/x.txt: No space left on device (disk full); the previous output is untouched')
+    >>> os_error_line(OSError(errno.EACCES, "Permission denied"), Path("out"))[1]
+    'out: Permission denied; the previous output is untouched'
     """
     code, _ = _OS_CODES.get(exc.errno or 0, (EXIT_OS, ""))
-    where = exc.filename if exc.filename is not None else "output"
+    where = exc.filename if exc.filename is not None else (output or "output")
     what = exc.strerror or str(exc)
     hint = _OS_CODES.get(exc.errno or 0, (0, ""))[1]
     label = f" ({hint})" if hint and hint.lower() != what.lower() else ""
     return code, f"{where}: {what}{label}; the previous output is untouched"
 
 
-def _guarded(action: Callable[[], Any]) -> Any:
+def _guarded(action: Callable[[], Any], output: Path | None = None) -> Any:
     """Run a command's work; turn every failure into one line and its exit status, never a traceback."""
     try:
         return action()
@@ -93,7 +95,7 @@ def _guarded(action: Callable[[], Any]) -> Any:
     except IndexRefused as exc:
         _fail(str(exc), EXIT_INDEX)
     except OSError as exc:
-        _fail(*reversed(os_error_line(exc)))
+        _fail(*reversed(os_error_line(exc, output)))
     except KeyboardInterrupt:
         _fail("interrupted; the previous output is untouched", EXIT_INTERRUPTED)
     except (AccountingError, WorkerFailure) as exc:
@@ -185,7 +187,7 @@ def run(
         )
         return run_pipeline(input_dir, output_dir, config, force=force)
 
-    report = _guarded(action)
+    report = _guarded(action, output_dir)
     if not quiet:
         click.echo(summary(report), err=True)
         click.echo(f"wrote {output_dir}/ (report: {output_dir / 'report.json'})", err=True)
@@ -439,7 +441,7 @@ def dedup_command(
         return deduplicate(input_path, output_dir, stage, workers=workers, text_field=text_field,
                            id_field=id_field, force=force, progress=not quiet)
 
-    report = _guarded(action)
+    report = _guarded(action, output_dir)
     if explain:
         for line in dedup_explain(read_clusters(output_dir)):
             click.echo(line)

@@ -55,6 +55,8 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 UNREAD = "unread"
 #: A problem met on a document that goes on (to the corpus or dropped.jsonl).
 WARNING = "warning"
+#: A document taken out of the run (over budget, or unwritable): the document ends here.
+QUARANTINE = "quarantined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +276,10 @@ def _decode_marking(data: bytes, encoding: str) -> Decoded:
         _lost_at.clear()
 
 
+# Control characters text does not have (tab, line breaks and form feed aside).
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _salvage(data: bytes) -> Decoded:
     """The decoding with fewest bad sequences, when few enough for damaged text; else refuse.
 
@@ -286,6 +292,8 @@ def _salvage(data: bytes) -> Decoded:
         if best is None or len(candidate.lost) < len(best.lost):
             best = candidate
     assert best is not None
+    if len(_CONTROL.findall(best.text)) * 100 > len(best.text):
+        raise UndecodableError("binary file (control bytes)")
     if len(best.lost) * _SALVAGE_BYTES_PER_LOSS > len(data):
         raise UndecodableError(
             f"not UTF-8, GB18030 or Big5 ({len(best.lost)} undecodable byte sequences, "
@@ -319,19 +327,21 @@ def iter_files(root: Path) -> Iterator[Path]:
 
 
 def escaped_name(name: str) -> str:
-    r"""A path as text that every UTF-8 writer accepts: bytes that are not UTF-8 as ``\xNN``.
+    """A path as text that every UTF-8 writer accepts: bytes that are not UTF-8 as ``%NN``.
 
     Python reads such a file name with each bad byte as a lone surrogate,
     which no UTF-8 file (the corpus, the audit, the dedup index) can hold.
+    Percent-escapes (as in URLs) rather than ``\\xNN``: a backslash in an id
+    is a folder separator to :func:`safe_relpath`.
 
-    >>> escaped_name(os.fsdecode(b"bad\xffname.txt"))
-    'bad\\xffname.txt'
+    >>> escaped_name(os.fsdecode(b"bad\\xffname.txt"))
+    'bad%FFname.txt'
     >>> escaped_name("正常.txt")
     '正常.txt'
     """
     if not _SURROGATE.search(name):
         return name
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _SURROGATE.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", name)
 
 
 def _rel(path: Path, base: Path) -> str:
@@ -438,14 +448,13 @@ def read_folder(
 
 def _read_file(path: Path, rel: str, text_field: str, id_field: str) -> Iterator[Document | Problem]:
     """One file's documents and problems; an unexpected error ends the file with a problem line."""
-    if path.name.endswith(TEXT_SUFFIXES):
-        items: Iterator[Document | Problem] = _read_txt(path, rel)
-    elif path.name.endswith(JSONL_SUFFIXES):
-        items = _read_jsonl(path, rel, text_field, id_field)
-    else:
-        items = iter([Problem(rel, None, "not a .txt, .jsonl or .jsonl.gz file")])
     try:
-        yield from items
+        if path.name.endswith(TEXT_SUFFIXES):
+            yield from _read_txt(path, rel)
+        elif path.name.endswith(JSONL_SUFFIXES):
+            yield from _read_jsonl(path, rel, text_field, id_field)
+        else:
+            yield Problem(rel, None, "not a .txt, .jsonl or .jsonl.gz file")
     except Exception as exc:  # noqa: BLE001 - a reader bug or odd input must not end the run
         yield Problem(rel, None, f"reading stopped: {type(exc).__name__}: {exc}")
 
@@ -497,7 +506,7 @@ def _read_warnings(rel: str, lineno: int | None, decoded: Decoded, escaped: bool
     if decoded.lost:
         yield Problem(rel, lineno, decoded.lost_message(), WARNING)
     if escaped:
-        yield Problem(rel, lineno, "file name is not UTF-8: its bytes are escaped as \\xNN in the id", WARNING)
+        yield Problem(rel, lineno, "file name is not UTF-8: its other bytes are escaped as %NN in the id", WARNING)
 
 
 def _open_lines(path: Path) -> IO[bytes]:

@@ -632,10 +632,10 @@ class Staging:
 
     def __enter__(self) -> Staging:
         self.output_dir.mkdir(parents=True, exist_ok=True)
+        # The run holds the output folder's lock (pipeline.lock), so every other
+        # staging folder is a crashed run's, whatever its pid (pids are reused).
         for stale in self.output_dir.glob(STAGING_PREFIX + "*"):
-            pid = stale.name[len(STAGING_PREFIX) :].split("-")[0]
-            if not (pid.isdigit() and _alive(int(pid))):
-                shutil.rmtree(stale, ignore_errors=True)
+            shutil.rmtree(stale, ignore_errors=True)
         self.path.mkdir()
         return self
 
@@ -678,18 +678,6 @@ def _previous_outputs(output_dir: Path) -> set[str]:
     except (OSError, ValueError, AttributeError):
         pass
     return set()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- progress ------------------------------------------------------------------------------------

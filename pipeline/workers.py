@@ -143,6 +143,8 @@ def _worker_main(conn: Connection, function: Callable[[Any], Any], progress: Any
             os._exit(0)
         try:
             reply = ("done", function(task))
+        except OSError as exc:  # the environment (disk full...): the parent reports it as such
+            reply = ("error", OSError(exc.errno, exc.strerror, exc.filename))
         except Exception as exc:  # noqa: BLE001 - reported by the parent with the task
             reply = ("error", f"{type(exc).__name__}: {exc}")
         beat(-1, -1)
@@ -150,6 +152,17 @@ def _worker_main(conn: Connection, function: Callable[[Any], Any], progress: Any
             conn.send(reply)
         except (OSError, ValueError):  # the parent is gone (BrokenPipeError) or the pipe closed
             os._exit(0)
+
+
+def _death(code: int | None) -> str:
+    """
+    >>> _death(-9), _death(1), _death(None)
+    ('the worker process died (killed by signal 9)', 'the worker process died (exit status 1)', 'the worker process died')
+    """
+    if code is None:  # gone, but its status was not seen yet
+        return "the worker process died"
+    why = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+    return f"the worker process died ({why})"
 
 
 @dataclass
@@ -260,18 +273,19 @@ class WorkerPool:
                 try:
                     kind, value = worker.conn.recv()
                 except (EOFError, OSError):
-                    self._failed(worker, queue, pending, "the worker process died")
+                    worker.process.join(5)
+                    self._failed(worker, queue, pending, _death(worker.process.exitcode))
                     continue
                 assert worker.task is not None
+                if kind == "error" and isinstance(value, OSError):
+                    raise value
                 if kind == "error":
                     raise WorkerFailure(f"a task failed in a worker: {value}")
                 results[worker.task] = value
                 del pending[worker.task]
                 worker.task = None
             elif worker.process.sentinel in ready:
-                code = worker.process.exitcode
-                why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-                self._failed(worker, queue, pending, f"the worker process died ({why})")
+                self._failed(worker, queue, pending, _death(worker.process.exitcode))
             elif self._overdue(worker):
                 self._failed(worker, queue, pending, f"stopped after {self.hard_limit:g} s (its worker was replaced)")
 
