@@ -554,3 +554,121 @@ def test_kill_9_of_the_parent_takes_the_workers_quietly_and_the_next_run_cleans_
     assert again.returncode == 0 and again.stderr == ""
     assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
     assert_accounting(out, records=120)
+
+
+# -- fuzzing: random bytes, random JSON values, random small trees with FIFOs and links ----------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def fuzz_run(root: Path, out: Path) -> Result:
+    """The default pipeline through the command line, in this process (fast enough for many examples)."""
+    shutil.rmtree(out, ignore_errors=True)
+    result = cli("run", str(root), "-o", str(out), "-w", "1", "-q")
+    assert_clean_exit(result, 0)
+    assert all(line.startswith("warning: ") for line in result.stderr.splitlines()), result.stderr
+    return result
+
+
+def expected_records(root: Path) -> int:
+    """An oracle for the record count, independent of the reader: what the user put there."""
+    count = 0
+    for path in root.rglob("*"):
+        name = path.name
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        named_like_input = name.endswith((".txt", ".jsonl", ".jsonl.gz"))
+        if path.is_symlink() and not path.exists():
+            count += named_like_input or "." not in name
+        elif path.is_symlink() and path.is_dir():
+            count += 1  # the only folder links made here lead back to an enclosing folder
+        elif named_like_input and not path.is_dir() and not path.is_file():
+            count += 1  # a FIFO
+        elif named_like_input and path.is_file() and name.endswith(".txt"):
+            count += 1
+        elif named_like_input and path.is_file():
+            count += sum(1 for line in path.read_bytes().split(b"\n") if line.strip())
+    return count
+
+
+BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=80).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.text(alphabet="中文的一是在不了有和人这，。！“”", max_size=60).flatmap(
+        lambda t: st.sampled_from(["gbk", "big5", "utf-16-le", "utf-16-be", "utf-32-le"]).map(
+            lambda enc: t.encode(enc, "replace"))),
+    st.builds(lambda a, b, c: a + b + c, st.just("简体中文的文本内容".encode("gbk")), st.binary(max_size=3),
+              st.just("更多的内容。".encode("gbk"))),
+)
+
+
+@FUZZ
+@given(files=st.lists(st.tuples(st.sampled_from([".txt", ".jsonl"]), BYTES), min_size=1, max_size=4))
+def test_fuzz_random_bytes(tmp_path, files):
+    root = tmp_path / "in"
+    shutil.rmtree(root, ignore_errors=True)
+    write(root, {f"f{i}{suffix}": data for i, (suffix, data) in enumerate(files)})
+    fuzz_run(root, tmp_path / "out")
+    assert_accounting(tmp_path / "out", expected_records(root))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=12,
+)
+RECORD = st.one_of(
+    JSON,
+    st.fixed_dictionaries({"text": st.text(max_size=60)}, optional={"id": JSON, "meta": JSON}),
+    st.fixed_dictionaries({"text": JSON}),
+)
+
+
+@FUZZ
+@given(records=st.lists(RECORD, min_size=1, max_size=6), depth=st.integers(0, 300))
+def test_fuzz_random_json_values(tmp_path, records, depth):
+    lines = [json.dumps(r, ensure_ascii=bool(i % 2)) for i, r in enumerate(records)]
+    lines.insert(len(lines) // 2, "[" * depth + "]" * depth if depth else "")
+    root = tmp_path / "in"
+    shutil.rmtree(root, ignore_errors=True)
+    write(root, {"data.jsonl": "\n".join(lines) + "\n"})
+    fuzz_run(root, tmp_path / "out")
+    assert_accounting(tmp_path / "out", expected_records(root))
+
+
+ENTRY = st.sampled_from(["txt", "jsonl", "fifo", "dangling", "loop", "uplink", "hidden", "other", "badname"])
+
+
+@FUZZ
+@given(tree=st.lists(st.tuples(st.sampled_from(["", "a/", "a/b/"]), ENTRY), min_size=1, max_size=8))
+def test_fuzz_small_trees_with_fifos_and_links(tmp_path, tree):
+    root = tmp_path / "in"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir()
+    for i, (folder, kind) in enumerate(tree):
+        where = root / folder
+        where.mkdir(parents=True, exist_ok=True)
+        name = f"e{i}"
+        if kind == "txt":
+            (where / f"{name}.txt").write_text(f"第{i}篇，" + ARTICLE, encoding="utf-8")
+        elif kind == "jsonl":
+            (where / f"{name}.jsonl").write_text(json.dumps({"text": f"{i}" + ARTICLE}) + "\n\n{bad\n", encoding="utf-8")
+        elif kind == "fifo":
+            os.mkfifo(where / f"{name}.txt")
+        elif kind == "dangling":
+            os.symlink(f"nowhere{i}.txt", where / f"{name}.txt")
+        elif kind == "loop":
+            os.symlink(f"{name}.txt", where / f"{name}.txt")
+        elif kind == "uplink":
+            os.symlink(os.path.relpath(root, where), where / name)
+        elif kind == "hidden":
+            (where / f".{name}.txt").write_text("hidden", encoding="utf-8")
+        elif kind == "other":
+            (where / f"{name}.png").write_bytes(b"\x89PNG")
+        else:
+            (where / os.fsdecode(f"{name}\xff.txt".encode("latin-1"))).write_text(ARTICLE + name, encoding="utf-8")
+    fuzz_run(root, tmp_path / "out")
+    assert_accounting(tmp_path / "out", expected_records(root))
