@@ -672,3 +672,15 @@ def test_fuzz_small_trees_with_fifos_and_links(tmp_path, tree):
             (where / os.fsdecode(f"{name}\xff.txt".encode("latin-1"))).write_text(ARTICLE + name, encoding="utf-8")
     fuzz_run(root, tmp_path / "out")
     assert_accounting(tmp_path / "out", expected_records(root))
+
+
+def test_the_readme_lists_every_exit_status_the_command_uses():
+    import re
+
+    from pipeline import cli as cli_module
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes and bad input", 1)[1].split("\n## ", 1)[0]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", section, re.M)}
+    used = {value for name, value in vars(cli_module).items() if name.startswith("EXIT_")}
+    assert documented == used
