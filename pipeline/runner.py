@@ -55,7 +55,7 @@ from .io import JSONL_SUFFIXES, QUARANTINE, SEQ_STEP, WARNING, Problem, atomic_w
 from .lock import LOCK_NAME, OutputLock
 from .report import RunStats
 from .stage import describe, is_corpus_stage, write_artifacts
-from .workers import OverBudget, Stuck, WorkerFailure, WorkerPool, beat, budget_timer
+from .workers import OverBudget, Stuck, WorkerPool, beat, budget_timer
 
 STAGING_PREFIX = ".cleancorpus-tmp-"
 REPORT_NAME = "report.json"
