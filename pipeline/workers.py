@@ -199,6 +199,7 @@ class WorkerPool:
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         self._context = multiprocessing.get_context(method)
         self._workers = [self._start() for _ in range(workers)]
+        self._unplaced: dict[int, int] = {}  # task number -> failures outside any document
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()
@@ -261,9 +262,13 @@ class WorkerPool:
         for worker in self._workers:
             if worker.task is None and queue:
                 number = queue.popleft()
+                worker.progress[_DOC] = worker.progress[_STEP] = -1.0
                 worker.progress[_SINCE] = 0.0
-                worker.conn.send(pending[number])
                 worker.task = number
+                try:
+                    worker.conn.send(pending[number])
+                except OSError:  # it died while idle: _wait sees its sentinel and retries the task
+                    pass
 
     def _wait(self, queue: deque[int], pending: dict[int, Any], results: dict[int, Any]) -> None:
         busy = [w for w in self._workers if w.task is not None]
@@ -303,8 +308,14 @@ class WorkerPool:
         worker.conn.close()
         self._workers[self._workers.index(worker)] = self._start()
         assert number is not None
-        again = self.retry(pending[number], stuck) if stuck.doc_index >= 0 and stuck.step_index >= 0 else None
-        if again is None:
-            raise WorkerFailure(f"a worker failed outside any document's stage and cannot be retried: {why}")
+        if stuck.doc_index >= 0 and stuck.step_index >= 0:
+            again = self.retry(pending[number], stuck)
+            if again is None:
+                raise WorkerFailure(f"a worker failed twice on the same document and step: {why}")
+        else:  # not inside a document (loading, sending): run the task as it was, a few times at most
+            self._unplaced[number] = self._unplaced.get(number, 0) + 1
+            if self._unplaced[number] > 2:
+                raise WorkerFailure(f"a worker failed three times outside any document's stage: {why}")
+            again = pending[number]
         pending[number] = again
         queue.appendleft(number)
