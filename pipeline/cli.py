@@ -21,7 +21,7 @@ import click
 from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
-from .io import UndecodableError, decode_bytes
+from .io import UndecodableError, decode_bytes, read_regular
 from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused, check_index
@@ -348,8 +348,11 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
     try:
         config = _with_rule_dirs(load_config(config_file), rule_dirs)
         stage = build(Rules, config.stage_tables.get("rules", {}), f"{config.origin} [rules]")
-        text, _ = decode_bytes(file.read_bytes())
+        text, _ = decode_bytes(read_regular(file))
         before = [] if raw else list(takewhile(lambda s: s.name != Rules.name, config.build_stages()))
+    except OSError as exc:
+        code = os_error_line(exc)[0]  # permission denied keeps its status; the rest is a bad argument
+        _fail(f"{file}: cannot read: {exc.strerror}", EXIT_USAGE if code == EXIT_OS else code)
     except (ConfigError, RuleError, UndecodableError) as exc:
         _fail(f"{file}: {exc}" if isinstance(exc, UndecodableError) else str(exc))
         return

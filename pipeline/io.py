@@ -478,11 +478,15 @@ def _open_regular(path: Path) -> IO[bytes]:
         raise
 
 
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file; a FIFO, socket or device is refused at once, never waited on."""
+    with _open_regular(Path(path)) as fh:
+        return fh.read()
+
+
 def _read_txt(path: Path, rel: str) -> Iterator[Document | Problem]:
     try:
-        with _open_regular(path) as fh:
-            data = fh.read()
-        decoded = decode(data)
+        decoded = decode(read_regular(path))
     except OSError as exc:
         yield Problem(rel, None, f"cannot read: {exc.strerror}")
         return

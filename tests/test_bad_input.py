@@ -723,3 +723,17 @@ def test_a_6m_character_line_cannot_stall_the_run_nor_the_records_behind_it(tmp_
         assert "stopped after 1 s (the stage budget) on a document of 6,000,000 characters" in line, line
     assert sorted(p.name for p in (out / "corpus" / "crawl").iterdir()) == ["huge.txt", "small1.txt", "small2.txt"]
     assert_accounting(out, records=3)
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-16", "utf-8-sig"])
+def test_text_with_a_bom_is_read_in_its_encoding(tmp_path, encoding):
+    root = write(tmp_path / "in", {"bom.txt": ARTICLE.encode(encoding)})
+    out = tmp_path / "out"
+    assert_clean_exit(cli("run", str(root), "-o", str(out), "--stages", "whitespace", "-w", "1", "-q"), 0)
+    assert (out / "corpus" / "bom.txt").read_text(encoding="utf-8") == ARTICLE + "\n"
+
+
+def test_rules_explain_refuses_a_fifo_at_once(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    result = cli("rules", "explain", str(tmp_path / "pipe.txt"), "--raw")
+    assert_clean_exit(result, 2, f"{tmp_path / 'pipe.txt'}: cannot read: a FIFO (named pipe), not a regular file")
