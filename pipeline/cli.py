@@ -6,33 +6,105 @@ the result; nothing here decides anything a library user could not.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import json
+import os
 import sys
+from collections.abc import Callable
 from itertools import takewhile
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
-from .io import UndecodableError, decode_bytes
+from .io import UndecodableError, decode_bytes, read_regular
 from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
 from .dedup import explain as dedup_explain
-from .dedup_index import IndexRefused
+from .dedup_index import IndexRefused, check_index
+from .lock import OutputLocked
 from .explain_rules import explain, legend, render
 from .spam import explain as spam_explain
 from .report import summary
 from .rules import ExampleResult, RuleError, Rules, apply_rules, builtin_rules_dir, check_rule, load_rules
-from .runner import RunError, run_pipeline
+from .runner import AccountingError, RunError, run_pipeline
 from .stage import is_corpus_stage
 from .stages import AVAILABLE
+from .workers import WorkerFailure
 
 
-def _fail(message: str) -> None:
-    """One clear line on stderr, exit status 2."""
+# Exit statuses, listed in the README ("Exit codes"): a script can tell a fault
+# of its environment (disk full, permissions) from bad arguments or a bug.
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1  # `rules test`: an example failed
+EXIT_USAGE = 2  # bad arguments, config or paths; a refusal to overwrite
+EXIT_LOCKED = 3  # another run holds the output folder
+EXIT_INDEX = 4  # an --against index that is damaged, foreign or built with other parameters
+EXIT_DISK_FULL = 5  # no space left (or quota exceeded) writing the output
+EXIT_PERMISSION = 6  # permission denied, or a read-only file system
+EXIT_OS = 7  # another operating-system error (an I/O error...)
+EXIT_INTERNAL = 70  # a bug: records unaccounted for, a worker failing outside any document
+EXIT_INTERRUPTED = 130  # ^C
+
+#: Set to print the traceback of an internal error (for a bug report).
+TRACEBACK_ENV = "CLEANCORPUS_TRACEBACK"
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One clear line on stderr, then exit (status 2 unless told otherwise)."""
     click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(code)
+
+
+_OS_CODES = {
+    errno.ENOSPC: (EXIT_DISK_FULL, "disk full"),
+    errno.EDQUOT: (EXIT_DISK_FULL, "disk quota exceeded"),
+    errno.EACCES: (EXIT_PERMISSION, "permission denied"),
+    errno.EPERM: (EXIT_PERMISSION, "operation not permitted"),
+    errno.EROFS: (EXIT_PERMISSION, "read-only file system"),
+}
+
+
+def os_error_line(exc: OSError, output: Path | None = None) -> tuple[int, str]:
+    """The exit status and the one line for an operating-system error (``output`` when it names no file).
+
+    >>> os_error_line(OSError(errno.ENOSPC, "No space left on device", "out/x.txt"))
+    (5, 'out/x.txt: No space left on device (disk full); the previous output is untouched')
+    >>> os_error_line(OSError(errno.EACCES, "Permission denied"), Path("out"))[1]
+    'out: Permission denied; the previous output is untouched'
+    """
+    code, _ = _OS_CODES.get(exc.errno or 0, (EXIT_OS, ""))
+    where = exc.filename if exc.filename is not None else (output or "output")
+    what = exc.strerror or str(exc)
+    hint = _OS_CODES.get(exc.errno or 0, (0, ""))[1]
+    label = f" ({hint})" if hint and hint.lower() != what.lower() else ""
+    return code, f"{where}: {what}{label}; the previous output is untouched"
+
+
+def _guarded(action: Callable[[], Any], output: Path | None = None) -> Any:
+    """Run a command's work; turn every failure into one line and its exit status, never a traceback."""
+    try:
+        return action()
+    except (ConfigError, RunError) as exc:
+        _fail(str(exc))
+    except OutputLocked as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except IndexRefused as exc:
+        _fail(str(exc), EXIT_INDEX)
+    except OSError as exc:
+        _fail(*reversed(os_error_line(exc, output)))
+    except KeyboardInterrupt:
+        _fail("interrupted; the previous output is untouched", EXIT_INTERRUPTED)
+    except (AccountingError, WorkerFailure) as exc:
+        _fail(f"{exc} (a bug: please report it)", EXIT_INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, the traceback on request
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (a bug: please report it; "
+              f"{TRACEBACK_ENV}=1 shows the traceback)", EXIT_INTERNAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -103,7 +175,7 @@ def run(
       cleancorpus run crawl/ -o clean/ --config my.toml
       cleancorpus run crawl/ -o clean/ --rules my_rules/
     """
-    try:
+    def action() -> dict[str, Any]:
         config = _with_rule_dirs(load_config(config_file), rule_dirs)
         config = config.with_run(
             workers=workers,
@@ -113,10 +185,9 @@ def run(
             id_field=id_field,
             progress=False if quiet else None,
         )
-        report = run_pipeline(input_dir, output_dir, config, force=force)
-    except (ConfigError, RunError) as exc:
-        _fail(str(exc))
-        return
+        return run_pipeline(input_dir, output_dir, config, force=force)
+
+    report = _guarded(action, output_dir)
     if not quiet:
         click.echo(summary(report), err=True)
         click.echo(f"wrote {output_dir}/ (report: {output_dir / 'report.json'})", err=True)
@@ -277,8 +348,11 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
     try:
         config = _with_rule_dirs(load_config(config_file), rule_dirs)
         stage = build(Rules, config.stage_tables.get("rules", {}), f"{config.origin} [rules]")
-        text, _ = decode_bytes(file.read_bytes())
+        text, _ = decode_bytes(read_regular(file))
         before = [] if raw else list(takewhile(lambda s: s.name != Rules.name, config.build_stages()))
+    except OSError as exc:
+        code = os_error_line(exc)[0]  # permission denied keeps its status; the rest is a bad argument
+        _fail(f"{file}: cannot read: {exc.strerror}", EXIT_USAGE if code == EXIT_OS else code)
     except (ConfigError, RuleError, UndecodableError) as exc:
         _fail(f"{file}: {exc}" if isinstance(exc, UndecodableError) else str(exc))
         return
@@ -360,14 +434,17 @@ def dedup_command(
       cleancorpus dedup batch2.jsonl -o out2/ --against out1/
     """
     overrides = {"threshold": threshold, "ngram": ngram, "num_perm": num_perm}
-    try:
-        stage = build(Dedup, {"prepare": list(TEXT_STAGES), "against": [str(p) for p in against],
-                              **{k: v for k, v in overrides.items() if v is not None}}, "command line")
-        report = deduplicate(input_path, output_dir, stage, workers=workers, text_field=text_field,
-                             id_field=id_field, force=force, progress=not quiet)
-    except (ConfigError, RunError, IndexRefused) as exc:
-        _fail(str(exc))
-        return
+
+    def action() -> dict[str, Any]:
+        stage = build(Dedup, {"prepare": list(TEXT_STAGES), **{k: v for k, v in overrides.items() if v is not None}},
+                      "command line")
+        for path in against:  # checked here so that a bad index has its own exit status
+            check_index(path, stage.index_params)
+        stage = dataclasses.replace(stage, against=tuple(str(p) for p in against))
+        return deduplicate(input_path, output_dir, stage, workers=workers, text_field=text_field,
+                           id_field=id_field, force=force, progress=not quiet)
+
+    report = _guarded(action, output_dir)
     if explain:
         for line in dedup_explain(read_clusters(output_dir)):
             click.echo(line)

@@ -26,7 +26,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .stages import AVAILABLE, DEFAULT_PIPELINE
 from .tomlfile import read_toml
@@ -47,6 +47,11 @@ class RunConfig:
     id_field: str = "id"
     shard_size: int = 100_000  # documents per JSONL shard
     progress: bool = True  # a progress bar when stderr is a terminal
+    # Seconds one stage may spend on one document (0: no limit); a document over
+    # it is passed on unchanged by that stage ("pass") or set aside in
+    # audit/problems.jsonl ("quarantine"): no single document can stall a run.
+    stage_budget: float = 60.0
+    over_budget: Literal["pass", "quarantine"] = "pass"
 
 
 @dataclass(frozen=True)

@@ -336,24 +336,73 @@ def check_index(path: str | Path, params: IndexParams) -> Path:
             f"{path}: index built with other parameters: {', '.join(differences)}; "
             "its hashes cannot be compared with this run's: run with the same parameters or rebuild it"
         )
+    for name, dtype in _ARRAYS.items():
+        _check_array(folder / name, dtype)
+    if not (folder / "documents.jsonl").is_file():
+        raise IndexRefused(f"{folder / 'documents.jsonl'}: missing; the index is damaged")
     return folder
 
 
+#: The arrays of an index and their element types.
+_ARRAYS = {
+    "exact.npy": np.dtype("<u8"),
+    "minhashed.npy": np.dtype("bool"),
+    "shingle_offsets.npy": np.dtype("<i8"),
+    "signatures.npy": np.dtype("<u4"),
+    "shingles.npy": np.dtype("<u4"),
+}
+
+
+def _check_array(path: Path, dtype: np.dtype) -> None:
+    """Refuse an array file that is missing, not .npy, of another type, or cut short.
+
+    Checked before a run starts (header and size only), so a damaged index is
+    refused in one line before any work, not with a traceback at the end.
+    """
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, found = read_header(fh)
+            offset = fh.tell()
+            size = os.fstat(fh.fileno()).st_size
+    except (OSError, ValueError, EOFError) as exc:
+        raise IndexRefused(f"{path}: not a readable array file ({exc}); the index is damaged") from None
+    if found != dtype or fortran:
+        raise IndexRefused(f"{path}: expected a C-ordered {dtype} array, found {found}; the index is damaged")
+    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size != expected:
+        raise IndexRefused(f"{path}: {size} bytes where its header promises {expected}; the index is damaged (cut short?)")
+
+
 def load_index(path: str | Path, params: IndexParams) -> IndexData:
-    """Open an earlier output's index after checking its parameters (large arrays stay on disk)."""
+    """Open an earlier output's index after checking its parameters (large arrays stay on disk).
+
+    Any damage the checks did not see (a bad line in documents.jsonl, arrays
+    changed since) is refused with :class:`IndexRefused`, never a traceback.
+    """
     folder = check_index(path, params)
+    try:
+        return _load(folder, params)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as exc:
+        if isinstance(exc, IndexRefused):
+            raise
+        raise IndexRefused(f"{folder}: damaged index: {type(exc).__name__}: {exc}") from None
+
+
+def _load(folder: Path, params: IndexParams) -> IndexData:
     ids, sources = StringTable(), StringTable()
     with open(folder / "documents.jsonl", encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
-            ids.append(record["id"])
-            sources.append(record.get("source", ""))
+            ids.append(str(record["id"]))
+            sources.append(str(record.get("source", "")))
     data = IndexData(
         ids=ids,
         sources=sources,
-        exact=np.load(folder / "exact.npy"),
-        minhashed=np.load(folder / "minhashed.npy"),
-        offsets=np.load(folder / "shingle_offsets.npy"),
+        exact=np.load(folder / "exact.npy", allow_pickle=False),
+        minhashed=np.load(folder / "minhashed.npy", allow_pickle=False),
+        offsets=np.load(folder / "shingle_offsets.npy", allow_pickle=False),
         num_perm=params.num_perm,
         signature_file=_npy_values(folder / "signatures.npy"),
         shingle_file=_npy_values(folder / "shingles.npy"),

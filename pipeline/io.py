@@ -26,15 +26,17 @@ Writers
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -43,25 +45,42 @@ from typing import IO, Any
 import regex
 
 from .document import Document
+from .mojibake import LOST_MARKER
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
+#: A problem whose record (a file, a JSONL line) could not be read: the record ends here.
+UNREAD = "unread"
+#: A problem met on a document that goes on (to the corpus or dropped.jsonl).
+WARNING = "warning"
+#: A document taken out of the run (over budget, or unwritable): the document ends here.
+QUARANTINE = "quarantined"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Input that could not be read: one line of the run report, and a warning."""
+    """One line of ``audit/problems.jsonl`` and a warning on the terminal.
+
+    ``kind`` tells the two sorts apart for the accounting (every input record
+    ends in exactly one of the corpus, dropped.jsonl, problems.jsonl): an
+    :data:`UNREAD` problem *is* a record's end (a file or line that could not
+    be read, a document quarantined); a :data:`WARNING` is about a document
+    that ends elsewhere.
+    """
 
     source: str
     line: int | None
     message: str
+    kind: str = UNREAD
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
         return f"{where}: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "line": self.line, "message": self.message}
+        return {"source": self.source, "line": self.line, "message": self.message, "kind": self.kind}
 
 
 class UndecodableError(ValueError):
@@ -73,6 +92,40 @@ class UndecodableError(ValueError):
 # The legacy encodings Chinese web text arrives in. GB18030 decodes everything
 # GBK and GB2312 decode (it is their superset); cp950 is Microsoft's Big5.
 _LEGACY = ("gb18030", "big5", "cp950")
+
+#: What stands for bytes no decoder could read: the repair stage's lost-byte
+#: marker, so a salvaged document reads like one repair has already marked.
+LOST_BYTE = LOST_MARKER
+
+#: Bytes per bad sequence a salvaged decoding needs at least: more bad bytes than
+#: one in 16 is not damaged text but something else, reported rather than garbled.
+_SALVAGE_BYTES_PER_LOSS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded text, the encoding read, and where bytes had to be marked as lost.
+
+    ``lost`` holds the byte offset of each undecodable sequence, each of which
+    became one :data:`LOST_BYTE` in ``text``.
+    """
+
+    text: str
+    encoding: str
+    lost: tuple[int, ...] = ()
+
+    def lost_message(self) -> str:
+        """The problem line of a salvaged decoding (empty when nothing was lost).
+
+        >>> Decoded("x", "gb18030", (3, 17)).lost_message()
+        'decoded as gb18030 with 2 undecodable byte sequences marked 〓, at byte offsets 3, 17'
+        """
+        if not self.lost:
+            return ""
+        shown = ", ".join(map(str, self.lost[:10])) + (", …" if len(self.lost) > 10 else "")
+        return (f"decoded as {self.encoding} with {len(self.lost)} undecodable byte sequence"
+                f"{'s' if len(self.lost) != 1 else ''} marked {LOST_BYTE}, at byte offset"
+                f"{'s' if len(self.lost) != 1 else ''} {shown}")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -86,28 +139,44 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     ('简体中文的文本', 'gb18030')
     >>> decode_bytes("繁體中文的文本".encode("big5"))
     ('繁體中文的文本', 'big5')
+    >>> decode_bytes("简体中文的文本内容".encode("utf-16-le"))
+    ('简体中文的文本内容', 'utf-16-le')
     """
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass  # a BOM followed by something else: fall through to detection
-    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    decoded = decode(data)
+    return decoded.text, decoded.encoding
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode bytes of unknown encoding, salvaging damaged legacy text.
+
+    UTF-8 (and UTF-16/32 with a BOM) first; then UTF-16/32 *without* a BOM,
+    told by the pattern of its NUL bytes; then GB18030 and Big5. When no
+    encoding decodes every byte, the one that leaves fewest bad sequences is
+    used and each of them becomes :data:`LOST_BYTE` (a truncated GBK file, a
+    stray byte). Raises :class:`UndecodableError` for binary data.
+
+    >>> d = decode("简体中文的文本".encode("gbk") + b"\\xff" + "，这里有一些内容。".encode("gbk") + b"\\xb0")
+    >>> d.text, d.encoding, d.lost
+    ('简体中文的文本〓，这里有一些内容。〓', 'gb18030', (14, 33))
+    """
+    for bom, name in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(name), name
+                return Decoded(data[len(bom) :].decode(name), "utf-8-sig" if name == "utf-8" else name)
             except UnicodeDecodeError:
-                break
+                break  # a BOM followed by something else: fall through to detection
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        if _mostly_nul(text.count("\x00"), len(text)):
-            raise UndecodableError("binary file (NUL bytes)")
-        return text, "utf-8"
+        if not _mostly_nul(text.count("\x00"), len(text)):
+            return Decoded(text, "utf-8")
     if _mostly_nul(data.count(0), len(data)):  # before decoding: binary files are large
-        raise UndecodableError("binary file (NUL bytes)")
+        wide = _wide_without_bom(data)
+        if wide is None:
+            raise UndecodableError("binary file (NUL bytes)")
+        return wide
     decodings: dict[str, str] = {}
     for name in _LEGACY:
         try:
@@ -115,20 +184,122 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     if not decodings:
-        raise UndecodableError("not UTF-8, GB18030 or Big5 (undecodable bytes)")
+        # UTF-16 of pure Chinese has no NUL bytes, and GB18030 and Big5 fail on it
+        return _wide_without_bom(data, min_chars=8) or _salvage(data)
     if len(decodings) == 1 or "gb18030" not in decodings:
         name = next(iter(decodings))
-        return decodings[name], "big5" if name == "cp950" else name
-    return _choose(data, decodings)
+        return Decoded(decodings[name], "big5" if name == "cp950" else name)
+    return Decoded(*_choose(data, decodings))
+
+
+# UTF-32 first: its little-endian BOM begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _mostly_nul(nuls: int, length: int) -> bool:
-    """More than 1% NUL: a binary file (or UTF-16 without a BOM), not text.
+    """More than 1% NUL: a binary file (or UTF-16/32 without a BOM), not text.
 
     A stray NUL in scraped text, in any encoding, is damage the repair stage
     removes; it does not make the whole document unreadable.
     """
     return nuls * 100 > length
+
+
+# What Chinese text is almost entirely made of: ASCII, CJK ideographs and punctuation, full-width forms.
+_COMMON = regex.compile(r"[\t\n\r\x20-\x7e\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e\u2010-\u206f]")
+#: Share of such characters a decoding without a BOM needs to be believed.
+_WIDE_MIN_SHARE = 0.9
+
+
+def _wide_without_bom(data: bytes, min_chars: int = 1) -> Decoded | None:
+    """UTF-32 or UTF-16 (either byte order) without a BOM, or None.
+
+    Any even number of bytes decodes as UTF-16, so decoding is not evidence;
+    what the text decodes *to* is. Read in the right encoding and byte order,
+    Chinese text is ASCII, CJK ideographs and punctuation; in the wrong one (or
+    for binary data) its code points scatter over scripts and unassigned
+    ranges. The decoding with most such characters is taken if they are at
+    least 90% of it and at least ``min_chars`` long (a few bytes can land on
+    ideographs by chance).
+
+    >>> _wide_without_bom("Big5 和 中文".encode("utf-16-be")).encoding
+    'utf-16-be'
+    >>> _wide_without_bom("简体中文的文本".encode("utf-16-le")).encoding
+    'utf-16-le'
+    >>> _wide_without_bom(bytes(range(256)) * 4) is None
+    True
+    """
+    best: tuple[int, str, str] | None = None
+    for name, unit in (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2)):
+        if len(data) % unit:
+            continue
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        score = len(_COMMON.findall(text))
+        if len(text) >= min_chars and score >= _WIDE_MIN_SHARE * len(text) and (best is None or score > best[0]):
+            best = (score, text, name)
+    return Decoded(best[1], best[2]) if best else None
+
+
+_lost_at: list[int] = []
+
+
+def _mark_lost(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: note where the bad bytes were, stand one marker for them."""
+    assert isinstance(exc, UnicodeDecodeError)
+    _lost_at.append(exc.start)
+    return LOST_BYTE, exc.end
+
+
+codecs.register_error("cleancorpus-lost", _mark_lost)
+
+
+def _decode_marking(data: bytes, encoding: str) -> Decoded:
+    """Decode with every bad sequence marked; its offsets in ``lost``.
+
+    (The handler collects into a module list: decoding is single-threaded per
+    process, and the list is taken and cleared around each call.)
+    """
+    _lost_at.clear()
+    try:
+        text = data.decode(encoding, "cleancorpus-lost")
+        return Decoded(text, "big5" if encoding == "cp950" else encoding, tuple(_lost_at))
+    finally:
+        _lost_at.clear()
+
+
+# Control characters text does not have (tab, line breaks and form feed aside).
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _salvage(data: bytes) -> Decoded:
+    """The decoding with fewest bad sequences, when few enough for damaged text; else refuse.
+
+    GB18030 wins ties over Big5 (it is the more common), UTF-8 over both (a
+    UTF-8 file with one stray byte is still UTF-8).
+    """
+    best: Decoded | None = None
+    for name in ("utf-8", "gb18030", "cp950"):
+        candidate = _decode_marking(data, name)
+        if best is None or len(candidate.lost) < len(best.lost):
+            best = candidate
+    assert best is not None
+    if len(_CONTROL.findall(best.text)) * 100 > len(best.text):
+        raise UndecodableError("binary file (control bytes)")
+    if len(best.lost) * _SALVAGE_BYTES_PER_LOSS > len(data):
+        raise UndecodableError(
+            f"not UTF-8, GB18030 or Big5 ({len(best.lost)} undecodable byte sequences, "
+            f"the first at byte offset {best.lost[0]})"
+        )
+    return best
 
 
 def _choose(data: bytes, decodings: dict[str, str]) -> tuple[str, str]:
@@ -155,30 +326,85 @@ def iter_files(root: Path) -> Iterator[Path]:
     return (item for item in _walk(root) if isinstance(item, Path))
 
 
+def escaped_name(name: str) -> str:
+    """A path as text that every UTF-8 writer accepts: bytes that are not UTF-8 as ``%NN``.
+
+    Python reads such a file name with each bad byte as a lone surrogate,
+    which no UTF-8 file (the corpus, the audit, the dedup index) can hold.
+    Percent-escapes (as in URLs) rather than ``\\xNN``: a backslash in an id
+    is a folder separator to :func:`safe_relpath`.
+
+    >>> escaped_name(os.fsdecode(b"bad\\xffname.txt"))
+    'bad%FFname.txt'
+    >>> escaped_name("正常.txt")
+    '正常.txt'
+    """
+    if not _SURROGATE.search(name):
+        return name
+    return _SURROGATE.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", name)
+
+
+def _rel(path: Path, base: Path) -> str:
+    return escaped_name(path.relative_to(base).as_posix())
+
+
+def _is_input_name(name: str) -> bool:
+    return name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES)
+
+
 def _walk(folder: Path, base: Path | None = None, enclosing: frozenset[Path] = frozenset()) -> Iterator[Path | Problem]:
-    """The files :func:`iter_files` lists, with a :class:`Problem` for each folder it cannot read.
+    """The files :func:`iter_files` lists, with a :class:`Problem` for each entry it cannot read.
 
     Links to folders are followed, except a link back to a folder the walk is
     already inside (``enclosing``, resolved paths): that would read the tree
-    again at every level.
+    again at every level. FIFOs, sockets and devices named like input, and
+    links that lead nowhere (dangling, or a loop of links), are reported: a
+    file the user meant to be read must not vanish without a trace (and a
+    FIFO must never be opened: that blocks until someone writes to it).
     """
     base = base or folder
     enclosing = enclosing | {folder.resolve()}
     try:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
-        yield Problem(folder.relative_to(base).as_posix(), None, f"cannot read folder: {exc.strerror}")
+        yield Problem(_rel(folder, base), None, f"cannot read folder: {exc.strerror}")
         return
     for path in entries:
         if path.name.startswith("."):
             continue
-        if path.is_dir():
+        try:
+            mode = path.stat().st_mode  # follows links
+        except OSError as exc:
+            if path.is_symlink() and (_is_input_name(path.name) or "." not in path.name):
+                why = "a loop of links" if exc.errno == errno.ELOOP else "a dangling link"
+                yield Problem(_rel(path, base), None, f"not read: {why} ({exc.strerror})")
+            elif not path.is_symlink() and _is_input_name(path.name):
+                yield Problem(_rel(path, base), None, f"cannot read: {exc.strerror}")
+            continue
+        if stat.S_ISDIR(mode):
             if path.resolve() in enclosing:
-                yield Problem(path.relative_to(base).as_posix(), None, "link to an enclosing folder, not followed")
+                yield Problem(_rel(path, base), None, "link to an enclosing folder, not followed")
             else:
                 yield from _walk(path, base, enclosing)
-        elif path.is_file() and path.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
-            yield path
+        elif _is_input_name(path.name):
+            if stat.S_ISREG(mode):
+                yield path
+            else:
+                yield Problem(_rel(path, base), None, f"not read: {_file_kind(mode)}, not a regular file")
+
+
+def _file_kind(mode: int) -> str:
+    """
+    >>> _file_kind(stat.S_IFIFO)
+    'a FIFO (named pipe)'
+    """
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 #: Sequence numbers of documents read in a row differ by this much (see :func:`read_folder`).
@@ -195,6 +421,11 @@ def read_folder(
     the order they are yielded, in steps of :data:`SEQ_STEP`: the numbers between
     are for the documents a stage may split out of one (``ID#2``, see
     :func:`pipeline.runner.split_off`), which follow it in the corpus.
+
+    Every input record ends as exactly one yielded item: a :class:`Document`
+    or an :data:`UNREAD` :class:`Problem` (a file, a line, or the rest of a
+    file that broke off). :data:`WARNING` problems come in addition. Whatever
+    goes wrong reading one file is confined to that file.
     """
     root = Path(root)
     if root.is_file():
@@ -207,42 +438,91 @@ def read_folder(
         if isinstance(path, Problem):
             yield path
             continue
-        rel = path.relative_to(base).as_posix()
-        if path.name.endswith(TEXT_SUFFIXES):
-            items: Iterator[Document | Problem] = _read_txt(path, rel)
-        elif path.name.endswith(JSONL_SUFFIXES):
-            items = _read_jsonl(path, rel, text_field, id_field)
-        else:
-            items = iter([Problem(rel, None, "not a .txt, .jsonl or .jsonl.gz file")])
-        for item in items:
+        rel = _rel(path, base)
+        for item in _read_file(path, rel, text_field, id_field):
             if isinstance(item, Document):
                 item.seq = seq
                 seq += SEQ_STEP
             yield item
 
 
+def _read_file(path: Path, rel: str, text_field: str, id_field: str) -> Iterator[Document | Problem]:
+    """One file's documents and problems; an unexpected error ends the file with a problem line."""
+    try:
+        if path.name.endswith(TEXT_SUFFIXES):
+            yield from _read_txt(path, rel)
+        elif path.name.endswith(JSONL_SUFFIXES):
+            yield from _read_jsonl(path, rel, text_field, id_field)
+        else:
+            yield Problem(rel, None, "not a .txt, .jsonl or .jsonl.gz file")
+    except Exception as exc:  # noqa: BLE001 - a reader bug or odd input must not end the run
+        yield Problem(rel, None, f"reading stopped: {type(exc).__name__}: {exc}")
+
+
+def _open_regular(path: Path) -> IO[bytes]:
+    """Open a file for reading, refusing anything but a regular file without blocking.
+
+    O_NONBLOCK: a FIFO that replaced a file since the walk listed it opens at
+    once (and is refused) instead of waiting for a writer forever.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IsADirectoryError(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL,
+                                    f"{_file_kind(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file; a FIFO, socket or device is refused at once, never waited on."""
+    with _open_regular(Path(path)) as fh:
+        return fh.read()
+
+
 def _read_txt(path: Path, rel: str) -> Iterator[Document | Problem]:
     try:
-        data = path.read_bytes()
-        text, encoding = decode_bytes(data)
+        decoded = decode(read_regular(path))
     except OSError as exc:
         yield Problem(rel, None, f"cannot read: {exc.strerror}")
         return
     except UndecodableError as exc:
         yield Problem(rel, None, str(exc))
         return
+    text, encoding = decoded.text, decoded.encoding
     # A final newline terminates the last line; it is not content. (Writers add
     # it back, so cleaning the output again changes nothing.)
     if text.endswith("\n"):
         text = text[:-1]
-    meta = {} if encoding == "utf-8" else {"encoding": encoding}
+    meta: dict[str, Any] = {} if encoding == "utf-8" else {"encoding": encoding}
+    if decoded.lost:
+        meta["lost_bytes"] = len(decoded.lost)
+    yield from _read_warnings(rel, None, decoded, escaped=_SURROGATE.search(str(path)) is not None)
     yield Document(id=rel, text=text, source=rel, meta=meta)
 
 
+def _read_warnings(rel: str, lineno: int | None, decoded: Decoded, escaped: bool = False) -> Iterator[Problem]:
+    """Warnings about how a record was read (it goes on): lost bytes with their offsets, an escaped name."""
+    if decoded.lost:
+        yield Problem(rel, lineno, decoded.lost_message(), WARNING)
+    if escaped:
+        yield Problem(rel, lineno, "file name is not UTF-8: its other bytes are escaped as %NN in the id", WARNING)
+
+
 def _open_lines(path: Path) -> IO[bytes]:
+    fh = _open_regular(path)
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+        return gzip.open(fh, "rb")  # type: ignore[return-value]
+    return fh
+
+
+#: How many bytes one JSONL line is read in at most at a time; a longer line is still read
+#: whole (a record is a record), but the reader never asks for an unbounded buffer at once.
+_READ_BLOCK = 1 << 20
 
 
 def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterator[Document | Problem]:
@@ -255,7 +535,7 @@ def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterato
         lineno = 0
         while True:
             try:
-                raw = fh.readline()
+                raw = _read_line(fh)
             except (OSError, EOFError, zlib.error) as exc:  # gzip: cut short, bad header, damaged data
                 what = "corrupt gzip stream" if path.name.endswith(".gz") else "cannot read"
                 yield Problem(rel, lineno + 1 if lineno else None, f"{what}: {exc}")
@@ -268,21 +548,70 @@ def _read_jsonl(path: Path, rel: str, text_field: str, id_field: str) -> Iterato
             yield from _parse_record(raw, rel, lineno, text_field, id_field)
 
 
+def _read_line(fh: IO[bytes]) -> bytes:
+    """One line, read a block at a time."""
+    parts = []
+    while True:
+        part = fh.readline(_READ_BLOCK)
+        parts.append(part)
+        if len(part) < _READ_BLOCK or part.endswith(b"\n"):
+            return b"".join(parts) if len(parts) > 1 else part
+
+
+#: JSON deeper than this is refused: no document needs it, and the parser,
+#: the pickler and the writers all recurse (a line of ``[[[[…`` ended runs).
+MAX_JSON_DEPTH = 100
+
+
 def _parse_record(raw: bytes, rel: str, lineno: int, text_field: str, id_field: str) -> Iterator[Document | Problem]:
     try:
-        line, encoding = decode_bytes(raw)
+        decoded = decode(raw)
     except UndecodableError as exc:
         yield Problem(rel, lineno, str(exc))
         return
+    line, encoding = decoded.text, decoded.encoding
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         yield Problem(rel, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
         return
+    except RecursionError:
+        yield Problem(rel, lineno, f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+        return
+    if json_depth(record) > MAX_JSON_DEPTH:
+        yield Problem(rel, lineno, f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+        return
     if _SURROGATE_ESCAPE.search(line) and _SURROGATE.search(json.dumps(record, ensure_ascii=False)):
         record = _replace_surrogates(record)
-        yield Problem(rel, lineno, "lone surrogate escapes (half a character) replaced by U+FFFD")
-    yield _record_document(record, rel, lineno, encoding, text_field, id_field)
+        yield Problem(rel, lineno, "lone surrogate escapes (half a character) replaced by U+FFFD", WARNING)
+    item = _record_document(record, rel, lineno, encoding, text_field, id_field)
+    if isinstance(item, Document):
+        if decoded.lost:
+            item.meta["lost_bytes"] = len(decoded.lost)
+        yield from _read_warnings(rel, lineno, decoded)
+    yield item
+
+
+def json_depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (without recursing: it may be deep).
+
+    >>> json_depth({"a": [1, [2]]}), json_depth("x")
+    (3, 0)
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _record_document(

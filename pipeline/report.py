@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .document import Document
-from .io import Problem
+from .io import UNREAD, Problem
 
 #: How many input problems the report lists in full (all are in audit/problems.jsonl).
 MAX_LISTED_PROBLEMS = 100
@@ -52,6 +52,45 @@ class RuleStats:
         return {"edits": self.edits, "chars_removed": self.chars_removed}
 
 
+@dataclass(frozen=True)
+class Accounting:
+    """Where every input record ended: the invariant ``corpus + dropped + problems == records``.
+
+    A record is a .txt file, a JSONL line, or an entry that could not be read
+    (a FIFO, a dangling link, an unreadable folder, the rest of a gzip stream
+    that broke off). Documents a stage split out of another (``ID#2``) are not
+    records of the input; they are counted apart.
+
+    >>> Accounting(records=5, corpus=3, dropped=1, problems=1).balanced
+    True
+    """
+
+    records: int
+    corpus: int
+    dropped: int
+    problems: int
+    split_off_written: int = 0
+    split_off_dropped: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.corpus + self.dropped + self.problems == self.records
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "records": self.records,
+            "corpus": self.corpus,
+            "dropped": self.dropped,
+            "problems": self.problems,
+            "split_off_written": self.split_off_written,
+            "split_off_dropped": self.split_off_dropped,
+        }
+
+    def __str__(self) -> str:
+        return (f"{self.records} records read, but {self.corpus} in the corpus + {self.dropped} dropped "
+                f"+ {self.problems} in problems.jsonl = {self.corpus + self.dropped + self.problems}")
+
+
 @dataclass
 class RunStats:
     """Accumulates the run report."""
@@ -63,6 +102,14 @@ class RunStats:
     chars_in: int = 0
     chars_out: int = 0
     problems_total: int = 0
+    #: Input records that could not be read (they end in problems.jsonl).
+    unread: int = 0
+    #: Documents that end in problems.jsonl (over budget, unwritable): input records, split-off ones.
+    own_quarantined: int = 0
+    split_quarantined: int = 0
+    #: Input records of the corpus and of dropped.jsonl (split-off documents apart).
+    own_written: int = 0
+    own_dropped: int = 0
     problems: list[Problem] = field(default_factory=list)
     drops: Counter[str] = field(default_factory=Counter)
     encodings: Counter[str] = field(default_factory=Counter)
@@ -88,6 +135,8 @@ class RunStats:
 
     def problem(self, problem: Problem) -> None:
         self.problems_total += 1
+        if problem.kind == UNREAD:
+            self.unread += 1
         if len(self.problems) < MAX_LISTED_PROBLEMS:
             self.problems.append(problem)
 
@@ -118,12 +167,33 @@ class RunStats:
         for stage_name in {stage_name for stage_name, _ in edits}:
             self.stages[stage_name].docs_changed += 1
         self.decisions.update(doc.meta.get("decisions", {}))
+        own = "split_from" not in doc.meta
         if doc.dropped is not None:
             self.drops[f"{doc.dropped.stage}:{doc.dropped.reason}"] += 1
             self.stages.setdefault(doc.dropped.stage, StageStats()).dropped += 1
+            self.own_dropped += own
         else:
             self.docs_written += 1
+            self.own_written += own
             self.chars_out += len(doc.text)
+
+    def quarantined(self, doc: Document) -> None:
+        """Count a document that ends in problems.jsonl (quarantined, or unwritable)."""
+        if "split_from" in doc.meta:
+            self.split_quarantined += 1
+        else:
+            self.own_quarantined += 1
+
+    def accounting(self) -> Accounting:
+        """Where the records read ended (see :class:`Accounting`)."""
+        return Accounting(
+            records=self.docs_read + self.unread,
+            corpus=self.own_written,
+            dropped=self.own_dropped,
+            problems=self.unread + self.own_quarantined,
+            split_off_written=self.docs_written - self.own_written,
+            split_off_dropped=sum(self.drops.values()) - self.own_dropped,
+        )
 
     def add_seconds(self, seconds: dict[str, float]) -> None:
         for name, value in seconds.items():
@@ -137,6 +207,7 @@ class RunStats:
                 "dropped": sum(self.drops.values()),
                 "problems": self.problems_total,
             },
+            "accounting": self.accounting().to_json(),
             "characters": {
                 "in": self.chars_in,
                 "out": self.chars_out,
