@@ -379,6 +379,30 @@ def keyword_runs(text: str, line: Line, is_title_piece: Callable[[str], bool]) -
     return found
 
 
+#: A piece of the title in brackets or underscores glued after a sentence (``…翻译。【的新面貌】``).
+_BRACKETED_PIECE = regex.compile(r"(?<=[。！？!?；;])\h*(?:【([^】\n]{2,8})】|_([^_\s]{2,8})_)")
+
+
+def bracketed_fragments(text: str, body_start: int, title: str) -> list[Found]:
+    """Pieces of the title an SEO template glued after sentences in ``【】`` or ``_ _``.
+
+    Only after a sentence end (a ``【…】`` opening a line is a section label) and
+    only what the title's hanzi hold: ``【背景链接】`` after a sentence stays unless
+    the title says it. The title line itself is never touched.
+
+    >>> t = "中的新面貌\\n有29种语言可用，其中22种已完全翻译。【的新面貌】下一句。"
+    >>> [t[f.start:f.end] for f in bracketed_fragments(t, 5, "中的新面貌")]
+    ['【的新面貌】']
+    """
+    han = "".join(_HAN_RUN.findall(title))
+    found: list[Found] = []
+    for match in _BRACKETED_PIECE.finditer(text, body_start):
+        piece = match.group(1) or match.group(2)
+        if hanzi(piece) == len(piece) and piece in han:
+            found.append(Found(match.start(), match.end(), "title_fragment", {"piece": piece, "shape": "bracketed"}))
+    return found
+
+
 def vertical_runs(lines: list[Line], is_title_piece: Callable[[str], bool]) -> list[Found]:
     """Keyword runs laid out one item per line (``减肥方法官网`` / ``郑州月嫂报价`` / ``减肥方法价格`` …).
 
@@ -653,6 +677,8 @@ class KeywordStuffing:
                 evidence = title_unit_evidence(text[start : line.end], head) if i != headline else None
                 if evidence is not None and all(f.start != start for f in found):
                     found.append(Found(start, line.end, "hidden_text", evidence))
+        if headline is not None:
+            found.extend(bracketed_fragments(text, lines[headline].end, lines[headline].text))
         found.extend(f for f in vertical_runs(lines, is_piece) if all(f.start != g.start for g in found))
         taken = {f.start for f in found}
         for k, line in enumerate(lines):

@@ -201,6 +201,17 @@ def test_a_piece_of_the_title_over_and_over_is_hidden_text(where: str) -> None:
     assert {e.rule for e in doc.edits} == {"hidden_text"}
 
 
+def test_a_piece_of_the_title_in_brackets_after_a_sentence_goes() -> None:
+    text = f"江南古镇的春天\n{PROSE}【古镇的春】{PROSE}\n【背景】古镇始建于宋代。"
+    doc = run(text)
+    assert doc.text == f"江南古镇的春天\n{PROSE}{PROSE}\n【背景】古镇始建于宋代。"  # a label opening a line stays
+
+
+def test_a_bracketed_phrase_that_is_not_the_titles_stays() -> None:
+    text = f"江南古镇的春天\n{PROSE}【记者观察】{PROSE}"
+    assert run(text).text == text
+
+
 def test_a_keyword_line_above_the_headline_is_no_title() -> None:
     text = f"标签：北京搬家 北京搬家公司 北京搬家电话\n搬家须知\n{PROSE}"
     assert run(text).text == f"搬家须知\n{PROSE}"
