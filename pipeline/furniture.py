@@ -402,6 +402,10 @@ def _is_breadcrumb(text: str, chunks: list[str], kinds: list[str | None]) -> boo
         or chunks[-1] in _TRAIL_ENDS or bool(_SITE_NAME.search(chunks[0])) and len(chunks) >= 3
 
 
+#: What a widget's text trails (``快来抢沙发吧~``, ``写下你的评论...``, ``点个赞吧👍``): not part of its words.
+_DECORATION_TAIL = regex.compile(r"(?:[~～…]|\.{2,}|\p{So})+$")
+
+
 @functools.cache
 def _key_start() -> regex.Pattern[str]:
     keys = sorted(META_KEYS | TAG_KEYS, key=len, reverse=True)
@@ -432,7 +436,8 @@ def _chunks(text: str) -> list[str]:
     if starts:
         text = "".join(text[a:b] + (" " if b < len(text) else "")
                        for a, b in zip([0, *starts], [*starts, len(text)]))
-    return [c for c in _SPLIT.split(text) if c and c not in (":", "：")]
+    chunks = (_DECORATION_TAIL.sub("", c) for c in _SPLIT.split(text))
+    return [c for c in chunks if c and c not in (":", "：")]
 
 
 @dataclass(frozen=True)
@@ -482,7 +487,7 @@ class Furniture:
 #: A comment block's header line, and a comment form's (users' comments or a form follow it).
 _COMMENT_HEADER = regex.compile(r"^\h*[【\[]?(?:网友评论|热门评论|最新评论|精彩评论|全部评论|用户评论|读者评论|评论区|网友留言|"
                                 r"最新留言|热门跟帖|网友跟帖)[】\]]?\h*(?:[（(]\d+[）)])?\h*[:：]?\h*$")
-_FORM_HEADER = regex.compile(r"^\h*[【\[]?(?:发表评论|我要评论|写评论|发表留言|我要留言|写下你的评论|参与评论)[】\]]?\h*[:：]?\h*$")
+_FORM_HEADER = regex.compile(r"^\h*[【\[]?(?:发表评论|我要评论|写评论|发表留言|我要留言|写下你的评论|参与评论)[】\]]?\h*[:：]?(?:[~～…]|\.{2,})*\h*$")
 _SUBMIT = regex.compile(r"^\h*[【\[]?(?:提交|发布|发表|提交评论|发表评论|发送|确定)[】\]]?\h*$")
 #: A user's comment: a short line opening with a handle and a colon (冷同学：学习了（241赞）),
 #: or a handle, a date and the comment's buttons.
@@ -504,11 +509,17 @@ def _with_blocks(lines: list, found: list) -> list:
     for i, line in enumerate(lines):
         if _COMMENT_HEADER.match(line.text):
             j = i + 1
-            while j < len(lines) and _COMMENT_LINE.match(lines[j].text) and len(lines[j].text) <= 90:
+            while j < len(lines) and (id(lines[j]) in taken or _COMMENT_LINE.match(lines[j].text)
+                                      and len(lines[j].text) <= 90):
                 if id(lines[j]) not in taken:
                     extra.append((lines[j], ("comment",)))
                     taken.add(id(lines[j]))
                 j += 1
+            if j > i + 1 and id(line) not in taken:
+                # The header goes with its block (``评论区`` over ``最新评论`` / ``暂无评论，快来抢沙发吧~``);
+                # alone, it may be a commentary's heading and stays.
+                extra.append((line, ("comments",)))
+                taken.add(id(line))
         elif _FORM_HEADER.match(line.text):
             end = next((j for j in range(i + 1, min(len(lines), i + 2 + FORM_LINES)) if _SUBMIT.match(lines[j].text)), None)
             if end is not None:
@@ -547,7 +558,7 @@ def _glued_parts(line: str) -> list[tuple[int, int]]:
 _SENTENCE_START = regex.compile(r"^|(?<=[。！？!?”])\h*|(?<=\.)\h*(?=[<«【\[])")
 #: What a widget row glued to a sentence may start with: a bracket or a pagination mark, a count,
 #: a date, a metadata key and its colon, a byline marker, or a control word.
-_FURNITURE_START = regex.compile(r"[<«【\[]|共\d|\d{4}[-/.年]|(?:原创|转载|独家|首发)(?=\h|\p{Han})")
+_FURNITURE_START = regex.compile(r"[<«【\[]|(?:本文)?(?:已有|共有|共)\d|\d{4}[-/.年]|(?:原创|转载|独家|首发)(?=\h|\p{Han})")
 #: A person's field: the row may end two hanzi after its colon (the shortest name: when the name
 #: is longer, its last character stays glued to the sentence rather than a real one going).
 _PERSON_FIELD = regex.compile(r"(?:作者|编辑|责任编辑|责编|审核|审校|校对|记者|通讯员|终审|值班编辑|监制|摄影)\h*[:：]\h*\p{Han}{2}")
@@ -571,7 +582,7 @@ def _starts_like_furniture(part: str) -> bool:
     return first is not None and (first.group(1) in words or first.group(1) in SECTIONS)
 
 
-_CLAUSE_MARK = regex.compile(r"[，、；;]")
+_CLAUSE_MARK = regex.compile(r"[、；;]")
 #: What only a widget row is (a line's kind); a date or a number with one control word may be a
 #: sentence's start (``[2] 更多的…``, ``2004/06/11 第…``).
 _ROW_KINDS = frozenset("breadcrumb dated_row tags menu prev_next toc prompt comments".split())

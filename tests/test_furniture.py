@@ -158,6 +158,7 @@ GLUED_IN_FRONT = [
     "上一章目录下一章",
     "责编：王强　校对：李明　审核：赵刚",
     "原创张伟某某身边事2021/03/05",
+    "本文已有934人点赞，19人收藏",
 ]
 #: Sentence starts that look like the start of such a row.
 SENTENCE_STARTS = [
@@ -181,6 +182,18 @@ def test_a_row_glued_in_front_of_a_sentence_goes_and_the_sentence_stays(row: str
 @pytest.mark.parametrize("start", SENTENCE_STARTS)
 def test_a_sentence_that_starts_like_a_row_stays(start: str) -> None:
     text = "\n\n".join([BODY[0], BODY[1] + start, BODY[3]])
+    assert Furniture().apply(Document("a", text)).text == text
+
+
+def test_a_comment_header_goes_with_the_widget_lines_under_it() -> None:
+    text = "\n".join([BODY[0], "评论区", "最新评论", "暂无评论，快来抢沙发吧~", BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == "\n".join(BODY[:2])
+    form = "\n".join([BODY[0], "写下你的评论...", "发布", BODY[1]])
+    assert Furniture().apply(Document("a", form)).text == "\n".join(BODY[:2])
+
+
+def test_a_comment_header_alone_stays() -> None:
+    text = "\n".join([BODY[0], "评论区", BODY[1]])
     assert Furniture().apply(Document("a", text)).text == text
 
 
