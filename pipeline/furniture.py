@@ -407,6 +407,12 @@ _DECORATION_TAIL = regex.compile(r"(?:[~～…]|\.{2,}|\p{So})+$")
 
 
 @functools.cache
+def _menu_start() -> regex.Pattern[str]:
+    keys = sorted(MENU_KEYS, key=len, reverse=True)
+    return regex.compile("(?:" + "|".join(map(regex.escape, keys)) + r")\h*[:：]")
+
+
+@functools.cache
 def _key_start() -> regex.Pattern[str]:
     keys = sorted(META_KEYS | TAG_KEYS, key=len, reverse=True)
     return regex.compile("(?:" + "|".join(map(regex.escape, keys)) + r")\h*[:：]")
@@ -527,9 +533,25 @@ def _with_blocks(lines: list, found: list) -> list:
                     if id(lines[j]) not in taken:
                         extra.append((lines[j], ("comment_form",)))
                         taken.add(id(lines[j]))
+    for i in range(len(lines) - 1):
+        # ``« 上一篇 <a title>`` over ``下一篇 » <a title>``: the pair is the page's navigation,
+        # whatever the titles say (a review's sentences, as here, included).
+        first, second = lines[i], lines[i + 1]
+        if _PREV_LINE.match(first.text) and _NEXT_LINE.match(second.text) \
+                and max(len(first.text), len(second.text)) <= FOOTER_CHARS:
+            for line in (first, second):
+                if id(line) not in taken:
+                    extra.append((line, ("prev_next",)))
+                    taken.add(id(line))
     if not extra:
         return found
     return sorted(found + extra, key=lambda pair: pair[0].start)
+
+
+#: A line naming the previous article and the next line naming the next one, each marker with
+#: its separator (``上一篇我们讲了…`` is a sentence).
+_PREV_LINE = regex.compile(r"^\h*(?:[«‹<]+\h*)?(?:上一篇|上一章|上一节|前一篇|上篇)(?:\h*[:：»›>]|\h)")
+_NEXT_LINE = regex.compile(r"^\h*(?:[«‹<]+\h*)?(?:下一篇|下一章|下一节|后一篇|下篇)(?:\h*[:：»›>]|\h)")
 
 
 #: Where an extractor glues a page element to a real line: after a sentence end.
@@ -572,7 +594,8 @@ MAX_GLUED_CHARS = 80
 
 
 def _starts_like_furniture(part: str) -> bool:
-    if _FURNITURE_START.match(part) or _key_start().match(part) or _TRAIL_START.match(part):
+    if _FURNITURE_START.match(part) or _key_start().match(part) or _TRAIL_START.match(part) \
+            or _menu_start().match(part) or part.startswith(_TOP_CONTROLS):
         return True
     words, longest = _words()
     if any(part[:n] in words for n in range(3, longest + 1)):
@@ -583,6 +606,8 @@ def _starts_like_furniture(part: str) -> bool:
 
 
 _CLAUSE_MARK = regex.compile(r"[、；;]")
+#: The page's back-to-top link: no sentence starts with it, so it goes alone.
+_TOP_CONTROLS = ("返回顶部", "回到顶部")
 #: What only a widget row is (a line's kind); a date or a number with one control word may be a
 #: sentence's start (``[2] 更多的…``, ``2004/06/11 第…``).
 _ROW_KINDS = frozenset("breadcrumb dated_row tags menu prev_next toc prompt comments".split())
@@ -592,7 +617,8 @@ def _sure_row(kinds: tuple[str, ...], length: int) -> bool:
     """Whether the kinds of a glued stretch prove a widget row: two fields or controls, a row's kind,
     or one control phrase of six characters or more (``上一章目录下一章``)."""
     fields = [k for k in kinds if k not in ("date", "number")]
-    return bool(_ROW_KINDS.intersection(kinds)) or len(fields) >= 2 or (
+    pagination = "control" in kinds and kinds.count("number") >= 2  # 本文共5页 [1] [2] [3]
+    return bool(_ROW_KINDS.intersection(kinds)) or len(fields) >= 2 or pagination or (
         kinds == ("control",) and length >= STRONG_CONTROL_CHARS + 2)
 
 
@@ -650,7 +676,7 @@ def glued_prefixes(line: str) -> list[tuple[int, int, tuple[str, ...]]]:
                 continue
             if kinds == ("prev_next",) and not _NEXT_MARK.search(part, 2, end):
                 continue  # ``上一篇文章中我们讲到…``: one mark is a sentence's start; a row names both
-            if kinds is not None and _sure_row(kinds, end):
+            if kinds is not None and (_sure_row(kinds, end) or part[:end] in _TOP_CONTROLS):
                 found.append((start, start + end, kinds))
                 break
     return found

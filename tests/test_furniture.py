@@ -159,6 +159,9 @@ GLUED_IN_FRONT = [
     "责编：王强　校对：李明　审核：赵刚",
     "原创张伟某某身边事2021/03/05",
     "本文已有934人点赞，19人收藏",
+    "本文共5页 [1] [2] [3]",
+    "热门栏目：社会 | 娱乐 | 财经 | 专题",
+    "返回顶部",
 ]
 #: Sentence starts that look like the start of such a row.
 SENTENCE_STARTS = [
@@ -190,6 +193,16 @@ def test_a_comment_header_goes_with_the_widget_lines_under_it() -> None:
     assert Furniture().apply(Document("a", text)).text == "\n".join(BODY[:2])
     form = "\n".join([BODY[0], "写下你的评论...", "发布", BODY[1]])
     assert Furniture().apply(Document("a", form)).text == "\n".join(BODY[:2])
+
+
+def test_a_pair_of_lines_naming_the_previous_and_the_next_article_goes() -> None:
+    text = "\n".join([BODY[0], "« 上一篇 装系统比较麻烦。搞了一个下午。", "下一篇 » 园区的另一则新闻", BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == "\n".join(BODY[:2])
+
+
+def test_a_tutorial_that_names_its_previous_and_next_parts_stays() -> None:
+    text = "\n".join([BODY[0], "上一篇我们讲了安装。", "下一篇我们讲配置。", BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == text
 
 
 def test_a_comment_header_alone_stays() -> None:
