@@ -2,7 +2,7 @@
 
 A run with the ``dedup`` stage writes ``dedup/index/`` into its output; a later
 run given ``--against`` that output deduplicates a new batch against it without
-reading the earlier corpus again. Format version 1::
+reading the earlier corpus again. Format version 2::
 
     dedup/index/
       manifest.json        format, version, document count, parameters (below)
@@ -13,7 +13,18 @@ reading the earlier corpus again. Format version 1::
                                        all 0xFFFFFFFF where minhashed is False
       shingle_offsets.npy  int64[N+1]  row i's shingles are shingles[offsets[i]:offsets[i+1]]
       shingles.npy         uint32[S]   each row's sorted, distinct shingle hashes (for
-                                       exact verification of candidates)
+                                       exact verification of candidates), before masking
+      argmins.npy          uint32[N, num_perm]  per signature slot, the shingle hash that gave
+                                       its minimum (to mask a signature without recomputing it)
+      frequency.npy        uint32[2**mask_bits]  document frequency of shingles, by the top
+                                       ``mask_bits`` bits of their hash, over every document the
+                                       run observed (``manifest["frequency_documents"]`` of them)
+
+Version 2 (issue 14) added ``argmins.npy`` and ``frequency.npy``: a later run
+adds the saved frequencies to its own, so the earlier documents and the new
+ones are masked alike. A version-1 index is refused with a message saying to
+rebuild it (its signatures and shingles use comparison form 1, without script
+folding, so they could not be compared anyway).
 
 Every ``.npy`` file is a plain numpy array file (``numpy.load`` reads it). The
 index holds the documents *written* by that run (its survivors), so a match
@@ -45,7 +56,9 @@ import numpy as np
 from .io import atomic_write
 
 FORMAT = "cleancorpus-dedup-index"
-VERSION = 1
+VERSION = 2
+#: Bits of a shingle hash that pick its frequency counter (4M counters, 16 MB).
+MASK_BITS = 22
 #: Where a run's output keeps its index.
 INDEX_DIR = PurePosixPath("dedup") / "index"
 MANIFEST = "manifest.json"
@@ -66,14 +79,16 @@ class IndexParams:
     scheme: str
     shingle_hash: str
     fold: str
+    view: str
+    mask_bits: int
 
     def differences(self, run: IndexParams) -> list[str]:
         """``name=index's value (this run: run's value)`` for every parameter that differs.
 
         ``self`` are a saved index's parameters, ``run`` those of this run.
 
-        >>> run = IndexParams(5, 128, 1, "affine32", "h/1", "f/1")
-        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1").differences(run)
+        >>> run = IndexParams(5, 128, 1, "affine32", "h/1", "f/1", "v/1", 22)
+        >>> IndexParams(4, 128, 1, "affine32", "h/1", "f/1", "v/1", 22).differences(run)
         ['ngram=4 (this run: 5)']
         """
         saved, wanted = asdict(self), asdict(run)
@@ -134,6 +149,42 @@ class UInt32File:
 
 
 @dataclass
+class FrequencyTable:
+    """How many observed documents hold each shingle, counted by the top bits of its hash.
+
+    One row of ``2**bits`` saturating-free uint32 counters: a shingle's count
+    is its counter's, so a collision can only make it look more frequent. At
+    100,000 documents of 1,000 shingles a counter holds about 25 stray
+    occurrences on average, far below any cutoff worth masking at; the
+    benchmark measures the rest. Counts from saved indexes add up.
+    """
+
+    counts: np.ndarray  # uint32[2**bits]
+    documents: int = 0
+
+    @classmethod
+    def empty(cls, bits: int = MASK_BITS) -> FrequencyTable:
+        return cls(np.zeros(1 << bits, dtype=np.uint32))
+
+    @property
+    def bits(self) -> int:
+        return int(self.counts.size).bit_length() - 1
+
+    def add(self, shingles: np.ndarray) -> None:
+        """Count one document's distinct shingles."""
+        self.documents += 1
+        if shingles.size:
+            np.add.at(self.counts, shingles >> np.uint32(32 - self.bits), 1)
+
+    def of(self, shingles: np.ndarray) -> np.ndarray:
+        """The (over-)estimated document frequency of each shingle."""
+        return self.counts[shingles >> np.uint32(32 - self.bits)]
+
+    def plus(self, other: FrequencyTable) -> FrequencyTable:
+        return FrequencyTable(self.counts + other.counts, self.documents + other.documents)
+
+
+@dataclass
 class IndexData:
     """Per-document hash data, row by row: small columns in memory, the rest on disk."""
 
@@ -145,6 +196,8 @@ class IndexData:
     num_perm: int
     signature_file: UInt32File  # N * num_perm values, row after row
     shingle_file: UInt32File
+    argmin_file: UInt32File  # N * num_perm values: the shingle behind each signature slot
+    frequency: FrequencyTable | None = None  # saved with an index; None while a run builds one
 
     def __len__(self) -> int:
         return len(self.exact)
@@ -161,12 +214,22 @@ class IndexData:
                 first = int(chosen[0])
                 yield chosen, self.signatures(first, int(chosen[-1]) + 1)[chosen - first]
 
+    def argmins_of(self, rows: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(rows, argmins)`` for increasing ``rows``, as :meth:`signatures_of`."""
+        rows = np.asarray(rows, dtype=np.int64)
+        for chosen in np.split(rows, np.flatnonzero(np.diff(rows // _CHUNK)) + 1):
+            if len(chosen):
+                first, last = int(chosen[0]), int(chosen[-1]) + 1
+                block = self.argmin_file.read(first * self.num_perm, last * self.num_perm).reshape(-1, self.num_perm)
+                yield chosen, block[chosen - first]
+
     def shingles_of(self, row: int) -> np.ndarray:
         return self.shingle_file.read(int(self.offsets[row]), int(self.offsets[row + 1]))
 
     def close(self) -> None:
         self.signature_file.close()
         self.shingle_file.close()
+        self.argmin_file.close()
 
 
 # -- building (streaming, on disk) ----------------------------------------------------
@@ -190,21 +253,28 @@ class IndexBuilder:
         self._ends = array("q", [0])
         self._signatures: IO[bytes] = open(self.folder / "signatures.u32", "wb")
         self._shingles: IO[bytes] = open(self.folder / "shingles.u32", "wb")
+        self._argmins: IO[bytes] = open(self.folder / "argmins.u32", "wb")
+        self._no_args = np.zeros(num_perm, dtype=np.uint32).tobytes()
         self._empty = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32).tobytes()
         self._data: IndexData | None = None
 
-    def add(self, doc_id: str, source: str, exact: int, signature: np.ndarray | None, shingles: np.ndarray) -> None:
+    def add(
+        self, doc_id: str, source: str, exact: int, signature: np.ndarray | None, shingles: np.ndarray,
+        argmins: np.ndarray | None = None,
+    ) -> None:
         self.ids.append(doc_id)
         self.sources.append(source)
         self._exact.append(exact)
         self._minhashed.append(signature is not None)
         self._signatures.write(self._empty if signature is None else signature.astype("<u4", copy=False).tobytes())
         self._shingles.write(shingles.astype("<u4", copy=False).tobytes())
+        self._argmins.write(self._no_args if argmins is None else argmins.astype("<u4", copy=False).tobytes())
         self._ends.append(self._ends[-1] + shingles.size)
 
     def finish(self) -> IndexData:
         self._signatures.close()
         self._shingles.close()
+        self._argmins.close()
         self._data = IndexData(
             ids=self.ids,
             sources=self.sources,
@@ -214,11 +284,12 @@ class IndexBuilder:
             num_perm=self.num_perm,
             signature_file=UInt32File(self.folder / "signatures.u32"),
             shingle_file=UInt32File(self.folder / "shingles.u32"),
+            argmin_file=UInt32File(self.folder / "argmins.u32"),
         )
         return self._data
 
     def cleanup(self) -> None:
-        for fh in (self._signatures, self._shingles):
+        for fh in (self._signatures, self._shingles, self._argmins):
             fh.close()
         if self._data is not None:
             self._data.close()
@@ -229,9 +300,10 @@ class IndexBuilder:
 
 
 def write_index(
-    directory: Path, data: IndexData, rows: np.ndarray, params: IndexParams, info: dict[str, Any]
+    directory: Path, data: IndexData, rows: np.ndarray, params: IndexParams, info: dict[str, Any],
+    frequency: FrequencyTable | None = None,
 ) -> Path:
-    """Write ``data``'s ``rows`` as a version-1 index in ``directory / INDEX_DIR``; return that folder.
+    """Write ``data``'s ``rows`` (and the run's shingle frequencies) as a version-2 index in ``directory / INDEX_DIR``; return that folder.
 
     Large arrays are copied a block at a time, so writing needs no more memory
     than a block whatever the corpus size. ``info`` (threshold, bands, the
@@ -249,10 +321,14 @@ def write_index(
     _save(folder / "shingle_offsets.npy", np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
     _save_blocks(folder / "signatures.npy", (len(rows), data.num_perm), (sig for _, sig in data.signatures_of(rows)))
     _save_blocks(folder / "shingles.npy", (int(sizes.sum()),), (data.shingles_of(row) for row in rows.tolist()))
+    _save_blocks(folder / "argmins.npy", (len(rows), data.num_perm), (arg for _, arg in data.argmins_of(rows)))
+    frequency = frequency or FrequencyTable.empty(params.mask_bits)
+    _save(folder / "frequency.npy", frequency.counts)
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "documents": int(len(rows)),
+        "frequency_documents": frequency.documents,
         "params": asdict(params),
         "info": info,
     }
@@ -342,6 +418,7 @@ def check_index(path: str | Path, params: IndexParams) -> Path:
 def load_index(path: str | Path, params: IndexParams) -> IndexData:
     """Open an earlier output's index after checking its parameters (large arrays stay on disk)."""
     folder = check_index(path, params)
+    manifest = read_manifest(folder)
     ids, sources = StringTable(), StringTable()
     with open(folder / "documents.jsonl", encoding="utf-8") as fh:
         for line in fh:
@@ -357,10 +434,13 @@ def load_index(path: str | Path, params: IndexParams) -> IndexData:
         num_perm=params.num_perm,
         signature_file=_npy_values(folder / "signatures.npy"),
         shingle_file=_npy_values(folder / "shingles.npy"),
+        argmin_file=_npy_values(folder / "argmins.npy"),
+        frequency=FrequencyTable(np.load(folder / "frequency.npy"), int(manifest.get("frequency_documents", 0))),
     )
     n = len(data.ids)
     if {len(data.exact), len(data.minhashed), len(data.offsets) - 1} != {n} or (
         data.signature_file.count != n * params.num_perm or data.shingle_file.count != data.offsets[-1]
+        or data.argmin_file.count != n * params.num_perm or data.frequency.counts.size != 1 << params.mask_bits
     ):
         data.close()
         raise IndexRefused(f"{folder}: index files disagree about the number of documents; the index is damaged")
