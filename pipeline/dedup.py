@@ -85,10 +85,11 @@ from .minhash import (
     band_keys,
     containment,
     exact_hash,
-    fold,
+    fold_with_line_lengths,
     lsh_params,
     masked_signature,
     shingle_hashes,
+    short_line_shingles,
     signature_and_argmin,
     view_codes,
 )
@@ -113,6 +114,8 @@ NOISE_STAGES = frozenset({"rules", "spam", "stuffing", "furniture", "repetition"
 #: The noise share is compared in steps of this size: a few characters of difference in what the
 #: cleaning took out must not make a truncated copy beat the complete one.
 NOISE_STEP = 0.1
+#: Lines shorter than this (comparison-form characters) are "short": captions, credits, ad lines.
+SHORT_LINE = 40
 #: Clusters up to this size get every pairwise measure in the clusters file (``--explain``).
 MAX_PAIRWISE = 12
 
@@ -141,6 +144,7 @@ class Observation:
     argmins: np.ndarray | None = None  # per signature slot, the shingle that gave its minimum
     noise: float = 0.0  # share of the document the cleaning stages removed as noise
     converted: bool = False  # converted from another script (a mirror), not an original
+    short: np.ndarray | None = None  # the shingles that occur only inside short lines
 
 
 @functools.cache
@@ -253,27 +257,39 @@ class Judge:
     keeps a short text that quotes one paragraph of a long article (or *is*
     that paragraph) from counting as its copy.
 
-    >>> judge = Judge(0.75, 0.9, 0.5)
+    ``unique`` is how many shingles of the smaller set occur in no other
+    document of the corpus and only inside short lines (a caption, a photo
+    credit, a one-line ad only this copy carries). Up to ``unique_budget`` of
+    the smaller set, they are not counted against containment: noise that no
+    frequency can mask must not hide a truncated copy. A real paragraph is a
+    long line and is never excused, and neither is anything another document
+    shares, so an article that is one quoted paragraph and a line of its own
+    stays apart from the article it quotes.
+
+    >>> judge = Judge(0.75, 0.9, 0.5, unique_budget=0.15)
     >>> judge(80, 100, 100)  # 80 common of 100 and 100: Jaccard 0.67, containment 0.8
     (0, 0.6667)
     >>> judge(95, 100, 180)  # a 100-shingle copy 95% inside a 180-shingle one
     (3, 0.95)
     >>> judge(95, 100, 250)  # ... inside one 2.5 times as long: a quote, not a copy
     (0, 0.3725)
+    >>> judge(80, 100, 150), judge(80, 100, 150, unique=12)  # 12 shingles no other document has
+    ((0, 0.4706), (3, 0.9091))
     """
 
     threshold: float
     containment: float
     min_ratio: float
+    unique_budget: float = 0.0
 
-    def __call__(self, common: int, a: int, b: int) -> tuple[int, float]:
+    def __call__(self, common: int, a: int, b: int, unique: int = 0) -> tuple[int, float]:
         if a == 0 or b == 0:
             return _NO_MEASURE, 0.0
         resemblance = common / (a + b - common)
         if resemblance >= self.threshold:
             return _RESEMBLANCE, round(resemblance, 4)
         small, large = min(a, b), max(a, b)
-        contained = common / small
+        contained = common / (small - min(unique, int(self.unique_budget * small)))
         if contained >= self.containment and small >= self.min_ratio * large:
             return _CONTAINMENT, round(contained, 4)
         return _NO_MEASURE, round(resemblance, 4)
@@ -288,15 +304,30 @@ class MaskedSets:
 
     def __init__(self, data: IndexData, masker: Masker) -> None:
         self.data, self.masker = data, masker
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[int, tuple[np.ndarray, int]] = {}
 
     def of(self, row: int) -> np.ndarray:
+        return self._get(row)[0]
+
+    def unique(self, row: int) -> int:
+        """How many of the row's masked set occur in this document only (document frequency 1)."""
+        return self._get(row)[1]
+
+    def _get(self, row: int) -> tuple[np.ndarray, int]:
         found = self._cache.get(row)
         if found is None:
             if len(self._cache) >= 64:
                 self._cache.clear()
-            found = self._cache[row] = self.masker.keep(self.data.shingles_of(row))
+            kept = self.masker.keep(self.data.shingles_of(row))
+            short = self.data.short_of(row)  # only short lines' shingles may be excused
+            found = self._cache[row] = (kept, int(np.count_nonzero(self.masker.frequency.of(short) == 1)))
         return found
+
+
+def verify_pair(judge: Judge, sets_u: MaskedSets, u: int, sets_v: MaskedSets, v: int) -> tuple[int, float]:
+    """The judge's verdict on two rows' masked sets (the smaller one's unique shingles excused)."""
+    common, a, b = containment(sets_u.of(u), sets_v.of(v))
+    return judge(common, a, b, sets_u.unique(u) if a <= b else sets_v.unique(v))
 
 
 def masked_keys(
@@ -525,7 +556,7 @@ def match_earlier(
         for i in np.flatnonzero((hi > lo).any(axis=1)).tolist():
             row = int(block[i])
             for candidate in earlier_rows[index.members(lo[i], hi[i])].tolist():
-                measure, value = judge(*containment(mine.of(row), theirs.of(candidate)))
+                measure, value = verify_pair(judge, mine, row, theirs, candidate)
                 decisions.candidates += 1
                 if measure == _NO_MEASURE:
                     continue
@@ -590,7 +621,7 @@ def decide(
     if not open_rows.all():  # some matched an earlier output (a copy only then)
         key_rows, keys = key_rows[open_rows], keys[open_rows]
     sets, judge = MaskedSets(data, masker), stage.judge
-    cluster(key_rows, keys, rank, lambda u, v: judge(*containment(sets.of(u), sets.of(v))), decisions)
+    cluster(key_rows, keys, rank, lambda u, v: verify_pair(judge, sets, u, sets, v), decisions)
     follow_representatives(rep, decisions)
     return decisions, masked
 
@@ -730,7 +761,8 @@ class Dedup:
 
     threshold: float = 0.75  # verified Jaccard (resemblance) of the masked sets at which two are duplicates
     containment: float = 0.9  # ... or this share of the smaller masked set inside the larger
-    min_ratio: float = 0.5  # containment decides only when the smaller set is this share of the larger
+    min_ratio: float = 0.55  # containment decides only when the smaller set is this share of the larger
+    unique_budget: float = 0.15  # shingles no other document has, up to this share, don't count against it
     candidate_threshold: float = 0.45  # LSH bands are chosen for this Jaccard (lowest a containment copy has)
     mask_rate: float = 0.01  # shingles in at least this share of the corpus's documents are masked
     mask_min_documents: int = 30  # ... and in at least this many documents
@@ -783,22 +815,26 @@ class Dedup:
 
     @property
     def judge(self) -> Judge:
-        return Judge(self.threshold, self.containment, self.min_ratio)
+        return Judge(self.threshold, self.containment, self.min_ratio, self.unique_budget)
 
     # -- observe: in a worker, per document -------------------------------------------
 
     def observe(self, doc: Document) -> Observation:
         prepared = prepared_document(doc, self.prepare)
-        codes = fold(prepared.text)
+        codes, line_lengths = fold_with_line_lengths(prepared.text)
         exact = exact_hash(codes) if codes.size else None
         noise, converted = noise_share(prepared), bool(prepared.meta.get("script_converted"))
         if codes.size < self.min_chars:
             return Observation(
                 doc.seq, doc.id, doc.source, codes.size, exact, None, np.empty(0, np.uint32), None, noise, converted
             )
-        shingles = shingle_hashes(view_codes(codes), self.ngram)
+        view = view_codes(codes)
+        shingles = shingle_hashes(view, self.ngram)
         minhash, argmins = signature_and_argmin(shingles, self.num_perm, self.seed)
-        return Observation(doc.seq, doc.id, doc.source, codes.size, exact, minhash, shingles, argmins, noise, converted)
+        short = short_line_shingles(view, line_lengths, self.ngram, SHORT_LINE)
+        return Observation(
+            doc.seq, doc.id, doc.source, codes.size, exact, minhash, shingles, argmins, noise, converted, short
+        )
 
     # -- merge: in one process, streaming -------------------------------------------------
 
@@ -818,7 +854,7 @@ class Dedup:
                 noise.append(obs.noise)
                 converted.append(obs.converted)
                 frequency.add(obs.shingles)  # document frequency: each document's shingles are distinct
-                builder.add(obs.id, obs.source, obs.exact or 0, obs.signature, obs.shingles, obs.argmins)
+                builder.add(obs.id, obs.source, obs.exact or 0, obs.signature, obs.shingles, obs.argmins, obs.short)
             primary = survivor_primary(_np(noise, np.float64), _np(converted, np.int8).astype(bool))
             data = builder.finish()
             data.frequency = frequency
@@ -867,6 +903,7 @@ class Dedup:
             "prepare": list(self.prepare),
             "containment": self.containment,
             "min_ratio": self.min_ratio,
+            "unique_budget": self.unique_budget,
             "candidate_threshold": self.candidate_threshold,
             "mask_rate": self.mask_rate,
             "mask_min_documents": self.mask_min_documents,

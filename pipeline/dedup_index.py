@@ -16,6 +16,9 @@ reading the earlier corpus again. Format version 2::
                                        exact verification of candidates), before masking
       argmins.npy          uint32[N, num_perm]  per signature slot, the shingle hash that gave
                                        its minimum (to mask a signature without recomputing it)
+      short_offsets.npy    int64[N+1]  row i's short-line shingles are short_shingles[...]
+      short_shingles.npy   uint32[T]   each row's shingles that occur only inside short lines
+                                       (captions, credits: noise a copy may carry unmasked)
       frequency.npy        uint32[2**mask_bits]  document frequency of shingles, by the top
                                        ``mask_bits`` bits of their hash, over every document the
                                        run observed (``manifest["frequency_documents"]`` of them)
@@ -197,6 +200,8 @@ class IndexData:
     signature_file: UInt32File  # N * num_perm values, row after row
     shingle_file: UInt32File
     argmin_file: UInt32File  # N * num_perm values: the shingle behind each signature slot
+    short_offsets: np.ndarray  # int64[N+1]
+    short_file: UInt32File  # each row's short-line shingles
     frequency: FrequencyTable | None = None  # saved with an index; None while a run builds one
 
     def __len__(self) -> int:
@@ -226,10 +231,14 @@ class IndexData:
     def shingles_of(self, row: int) -> np.ndarray:
         return self.shingle_file.read(int(self.offsets[row]), int(self.offsets[row + 1]))
 
+    def short_of(self, row: int) -> np.ndarray:
+        return self.short_file.read(int(self.short_offsets[row]), int(self.short_offsets[row + 1]))
+
     def close(self) -> None:
         self.signature_file.close()
         self.shingle_file.close()
         self.argmin_file.close()
+        self.short_file.close()
 
 
 # -- building (streaming, on disk) ----------------------------------------------------
@@ -255,12 +264,14 @@ class IndexBuilder:
         self._shingles: IO[bytes] = open(self.folder / "shingles.u32", "wb")
         self._argmins: IO[bytes] = open(self.folder / "argmins.u32", "wb")
         self._no_args = np.zeros(num_perm, dtype=np.uint32).tobytes()
+        self._short: IO[bytes] = open(self.folder / "short.u32", "wb")
+        self._short_ends = array("q", [0])
         self._empty = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32).tobytes()
         self._data: IndexData | None = None
 
     def add(
         self, doc_id: str, source: str, exact: int, signature: np.ndarray | None, shingles: np.ndarray,
-        argmins: np.ndarray | None = None,
+        argmins: np.ndarray | None = None, short: np.ndarray | None = None,
     ) -> None:
         self.ids.append(doc_id)
         self.sources.append(source)
@@ -270,11 +281,15 @@ class IndexBuilder:
         self._shingles.write(shingles.astype("<u4", copy=False).tobytes())
         self._argmins.write(self._no_args if argmins is None else argmins.astype("<u4", copy=False).tobytes())
         self._ends.append(self._ends[-1] + shingles.size)
+        short = np.empty(0, np.uint32) if short is None else short
+        self._short.write(short.astype("<u4", copy=False).tobytes())
+        self._short_ends.append(self._short_ends[-1] + short.size)
 
     def finish(self) -> IndexData:
         self._signatures.close()
         self._shingles.close()
         self._argmins.close()
+        self._short.close()
         self._data = IndexData(
             ids=self.ids,
             sources=self.sources,
@@ -285,11 +300,13 @@ class IndexBuilder:
             signature_file=UInt32File(self.folder / "signatures.u32"),
             shingle_file=UInt32File(self.folder / "shingles.u32"),
             argmin_file=UInt32File(self.folder / "argmins.u32"),
+            short_offsets=np.frombuffer(self._short_ends, dtype=np.int64),
+            short_file=UInt32File(self.folder / "short.u32"),
         )
         return self._data
 
     def cleanup(self) -> None:
-        for fh in (self._signatures, self._shingles, self._argmins):
+        for fh in (self._signatures, self._shingles, self._argmins, self._short):
             fh.close()
         if self._data is not None:
             self._data.close()
@@ -322,6 +339,9 @@ def write_index(
     _save_blocks(folder / "signatures.npy", (len(rows), data.num_perm), (sig for _, sig in data.signatures_of(rows)))
     _save_blocks(folder / "shingles.npy", (int(sizes.sum()),), (data.shingles_of(row) for row in rows.tolist()))
     _save_blocks(folder / "argmins.npy", (len(rows), data.num_perm), (arg for _, arg in data.argmins_of(rows)))
+    short_sizes = np.diff(data.short_offsets)[rows]
+    _save(folder / "short_offsets.npy", np.concatenate([[0], np.cumsum(short_sizes)]).astype(np.int64))
+    _save_blocks(folder / "short_shingles.npy", (int(short_sizes.sum()),), (data.short_of(r) for r in rows.tolist()))
     frequency = frequency or FrequencyTable.empty(params.mask_bits)
     _save(folder / "frequency.npy", frequency.counts)
     manifest = {
@@ -435,12 +455,15 @@ def load_index(path: str | Path, params: IndexParams) -> IndexData:
         signature_file=_npy_values(folder / "signatures.npy"),
         shingle_file=_npy_values(folder / "shingles.npy"),
         argmin_file=_npy_values(folder / "argmins.npy"),
+        short_offsets=np.load(folder / "short_offsets.npy"),
+        short_file=_npy_values(folder / "short_shingles.npy"),
         frequency=FrequencyTable(np.load(folder / "frequency.npy"), int(manifest.get("frequency_documents", 0))),
     )
     n = len(data.ids)
     if {len(data.exact), len(data.minhashed), len(data.offsets) - 1} != {n} or (
         data.signature_file.count != n * params.num_perm or data.shingle_file.count != data.offsets[-1]
-        or data.argmin_file.count != n * params.num_perm or data.frequency.counts.size != 1 << params.mask_bits
+        or data.argmin_file.count != n * params.num_perm or len(data.short_offsets) != n + 1
+        or data.short_file.count != data.short_offsets[-1] or data.frequency.counts.size != 1 << params.mask_bits
     ):
         data.close()
         raise IndexRefused(f"{folder}: index files disagree about the number of documents; the index is damaged")

@@ -119,6 +119,12 @@ def fold(text: str) -> np.ndarray:
     >>> "".join(map(chr, fold("經濟 , 发展 。")))
     '经济发展'
     """
+    codes, folded = _folded(text)
+    return folded[folded != 0]
+
+
+def _folded(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The text's code points and, position for position, their comparison form (0: dropped)."""
     # Lone surrogates can reach us from JSON escapes; "surrogatepass" keeps them
     # (they are category Cs and fold to nothing).
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -126,7 +132,44 @@ def fold(text: str) -> np.ndarray:
     if codes.size and codes.max() > 0xFFFF:  # rare: keep code points beyond the BMP as they are
         astral = codes > 0xFFFF
         folded[astral] = codes[astral]
-    return folded[folded != 0]
+    return codes, folded
+
+
+def fold_with_line_lengths(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fold`, and for each code the comparison-form length of the line it came from.
+
+    >>> codes, lengths = fold_with_line_lengths("图为记者摄。\\n正文很长的一段话")
+    >>> len(codes), lengths.tolist()
+    (13, [5, 5, 5, 5, 5, 8, 8, 8, 8, 8, 8, 8, 8])
+    """
+    raw, folded = _folded(text)
+    keep = folded != 0
+    line = np.cumsum(raw == 0x0A)[keep]
+    lengths = np.bincount(line) if line.size else np.zeros(0, np.int64)
+    return folded[keep], lengths[line]
+
+
+def short_line_shingles(codes: np.ndarray, line_lengths: np.ndarray, n: int, short: int) -> np.ndarray:
+    """The set (sorted, distinct 32-bit hashes) of n-grams that occur only within short lines.
+
+    Captions, photo credits, one-line ads: the noise a copy may carry that no
+    corpus frequency can mask. A real paragraph is a long line, so a shingle
+    of it is never in this set.
+
+    >>> codes, lengths = fold_with_line_lengths("图为记者摄。\\n正文很长的一段话")
+    >>> short_line_shingles(codes, lengths, 3, 6).size  # 图为记 为记者 记者摄, and none across the break
+    3
+    """
+    m = codes.size - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint32)
+    hashes = (ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32)
+    inside = (line_lengths[: m] < short) & (line_lengths[n - 1 :] < short)
+    order = np.argsort(hashes, kind="stable")
+    ordered, flags = hashes[order], inside[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    every = np.logical_and.reduceat(flags, starts)
+    return ordered[starts][every]
 
 
 _DIGITS = np.array([ord(c) for c in "0123456789"], dtype=np.uint32)
