@@ -17,7 +17,7 @@ from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
 from .io import UndecodableError, decode_bytes
-from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
+from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, deduplicate, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused
 from .explain_rules import explain, legend, render
@@ -319,7 +319,11 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
               help="An earlier output (with its dedup/index) to deduplicate against; repeatable. "
                    "Its documents are kept; matches in this batch are dropped and name them.")
 @click.option("--explain", is_flag=True,
-              help="Print every cluster: the document kept, those dropped, their similarity.")
+              help="Print every cluster: the document kept and why, those dropped, the measure that decided "
+                   "(resemblance or containment of the masked shingles), every pairwise measure, "
+                   "how many shingles were masked.")
+@click.option("--cluster", "cluster_of", metavar="ID",
+              help="With --explain: only the cluster that document ID is in (kept or dropped).")
 @click.option("-w", "--workers", type=click.IntRange(min=0),
               help="Worker processes [default: all cores]. Output is identical for any value.")
 @click.option("--text-field", help="JSONL field holding the text [default: text].")
@@ -334,6 +338,7 @@ def dedup_command(
     num_perm: int | None,
     against: tuple[Path, ...],
     explain: bool,
+    cluster_of: str | None,
     workers: int | None,
     text_field: str | None,
     id_field: str | None,
@@ -369,7 +374,7 @@ def dedup_command(
         _fail(str(exc))
         return
     if explain:
-        for line in dedup_explain(read_clusters(output_dir)):
+        for line in dedup_explain(clusters_with(read_clusters(output_dir), cluster_of)):
             click.echo(line)
     if not quiet:
         click.echo(summary(report), err=True)

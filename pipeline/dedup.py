@@ -1147,6 +1147,18 @@ def read_clusters(output_dir: str | Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
+def clusters_with(found: Iterable[dict[str, Any]], doc_id: str | None) -> Iterator[dict[str, Any]]:
+    """The clusters that ``doc_id`` is in, as survivor or member (all of them when ``doc_id`` is None).
+
+    >>> [c["survivor"] for c in clusters_with([{"survivor": "a", "members": [{"id": "b"}]},
+    ...     {"survivor": "c", "members": [{"id": "d"}]}], "b")]
+    ['a']
+    """
+    for item in found:
+        if doc_id is None or item["survivor"] == doc_id or any(m["id"] == doc_id for m in item["members"]):
+            yield item
+
+
 def explain(found: Iterable[dict[str, Any]]) -> Iterator[str]:
     """Clusters as lines a person reads: who was kept, who was dropped, how similar.
 
