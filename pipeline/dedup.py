@@ -53,6 +53,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import tempfile
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -211,6 +212,7 @@ class Decisions:
     measure: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # uint8: MEASURES
     candidates: int = 0  # candidate pairs verified
     linked: int = 0  # of which duplicates
+    skipped: int = 0  # LSH candidates not verified: estimated far below any duplicate
 
     @classmethod
     def empty(cls, n: int) -> Decisions:
@@ -298,13 +300,40 @@ class Judge:
 class MaskedSets:
     """Rows' shingle sets with the masked shingles taken out, read from disk on demand.
 
-    A survivor is compared with all its candidates in a row, so the last few
-    sets are kept; nothing else is.
+    :func:`masked_keys` writes every row it masks to a temporary file
+    (:meth:`store`), so verifying a candidate is one read; other rows (exact
+    copies, for the clusters file) are masked when asked for. A survivor is
+    compared with all its candidates in a row, so the last few sets are kept.
     """
 
     def __init__(self, data: IndexData, masker: Masker) -> None:
         self.data, self.masker = data, masker
         self._cache: dict[int, tuple[np.ndarray, int]] = {}
+        self._file: Any = None
+        self._start = np.full(len(data), -1, dtype=np.int64)  # -1: not stored
+        self._size = np.zeros(len(data), dtype=np.int32)
+        self._unique = np.zeros(len(data), dtype=np.int32)
+        self._written = 0
+        self._dirty = False
+
+    def store(self, row: int, kept: np.ndarray, short: np.ndarray) -> None:
+        """Keep a row's masked set (and its excusable unique count) on disk for verification."""
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="cleancorpus-masked-")
+        self._file.write(kept.astype("<u4", copy=False).tobytes())
+        self._dirty = True
+        self._start[row], self._size[row] = self._written, kept.size
+        self._unique[row] = self._unique_of(short)
+        self._written += kept.size
+
+    def _unique_of(self, short: np.ndarray) -> int:
+        # only short lines' shingles may be excused, and only those no other document has
+        return int(np.count_nonzero(self.masker.frequency.of(short) == 1))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def of(self, row: int) -> np.ndarray:
         return self._get(row)[0]
@@ -318,33 +347,57 @@ class MaskedSets:
         if found is None:
             if len(self._cache) >= 64:
                 self._cache.clear()
-            kept = self.masker.keep(self.data.shingles_of(row))
-            short = self.data.short_of(row)  # only short lines' shingles may be excused
-            found = self._cache[row] = (kept, int(np.count_nonzero(self.masker.frequency.of(short) == 1)))
+            if self._file is not None and self._start[row] >= 0:
+                if self._dirty:  # written through a buffer: flush once before the first read
+                    self._file.flush()
+                    self._dirty = False
+                data = os.pread(self._file.fileno(), 4 * int(self._size[row]), 4 * int(self._start[row]))
+                found = (np.frombuffer(data, dtype="<u4"), int(self._unique[row]))
+            else:
+                found = (self.masker.keep(self.data.shingles_of(row)), self._unique_of(self.data.short_of(row)))
+            self._cache[row] = found
         return found
 
 
-def verify_pair(judge: Judge, sets_u: MaskedSets, u: int, sets_v: MaskedSets, v: int) -> tuple[int, float]:
+def sketch_similarity(sketch: np.ndarray, p: int, others: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of row ``p`` with ``others`` from the low bytes of their masked signatures.
+
+    Two slots agree by accident with probability 1/256, which the estimate
+    takes out (b-bit MinHash). Used only to *skip* verifying pairs far below
+    any duplicate; every pair it lets through is verified exactly.
+
+    >>> sk = np.array([[1, 2, 3, 4], [1, 2, 3, 9], [7, 8, 9, 9]], dtype=np.uint8)
+    >>> sketch_similarity(sk, 0, np.array([1, 2])).round(3).tolist()
+    [0.749, -0.004]
+    """
+    agree = (sketch[others] == sketch[p]).mean(axis=1)
+    return (agree - 1 / 256) / (1 - 1 / 256)
+
+
+def verify_pair(judge: Judge, sets_u: MaskedSets, sets_v: MaskedSets, u: int, v: int) -> tuple[int, float]:
     """The judge's verdict on two rows' masked sets (the smaller one's unique shingles excused)."""
     common, a, b = containment(sets_u.of(u), sets_v.of(v))
     return judge(common, a, b, sets_u.unique(u) if a <= b else sets_v.unique(v))
 
 
 def masked_keys(
-    data: IndexData, rows: np.ndarray, masker: Masker, stage: Dedup
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    data: IndexData, rows: np.ndarray, masker: Masker, stage: Dedup, sets: MaskedSets | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """LSH keys of ``rows`` (increasing) after masking; the rows with enough left; masked counts.
 
     A row keeps its signature slots whose minimum came from a shingle that
     stays (:func:`pipeline.minhash.masked_signature`); only the others are
     recomputed. Rows with fewer than ``stage.min_shingles`` shingles left are
-    left out (matched exactly only). Returns ``(kept_rows, keys, masked)``,
-    ``masked[i]`` the number of masked shingles of ``rows[i]``.
+    left out (matched exactly only). Returns ``(kept_rows, keys, masked,
+    sketch)``: ``masked[i]`` the number of masked shingles of ``rows[i]``,
+    ``sketch`` the low byte of each kept row's masked signature (128 bytes a
+    row, for :func:`sketch_similarity`). The masked sets go to ``sets``.
     """
     bands, r = stage.lsh
     masked_counts = np.zeros(len(rows), dtype=np.int64)
     kept_rows = np.empty(len(rows), dtype=np.int64)
     keys = np.empty((len(rows), bands), dtype=np.uint64)  # filled from the top: no second copy
+    sketch = np.empty((len(rows), data.num_perm), dtype=np.uint8)
     done = filled = 0
     for (chosen, sigs), (_, args) in zip(data.signatures_of(rows), data.argmins_of(rows)):
         good = np.zeros(len(chosen), dtype=bool)
@@ -357,12 +410,15 @@ def masked_keys(
             if kept.size >= stage.min_shingles:
                 good[i] = True
                 out[i] = masked_signature(sigs[i], args[i], kept, masker.masked(args[i]), stage.seed)
+                if sets is not None:
+                    sets.store(row, kept, data.short_of(row))
         count = int(good.sum())
         kept_rows[filled : filled + count] = chosen[good]
         keys[filled : filled + count] = band_keys(out[good], bands, r)
+        sketch[filled : filled + count] = out[good] & 0xFF
         done += len(chosen)
         filled += count
-    return kept_rows[:filled], keys[:filled], masked_counts
+    return kept_rows[:filled], keys[:filled], masked_counts, sketch[:filled]
 
 
 def survivor_order(lengths: np.ndarray, ids: StringTable, primary: np.ndarray | None = None) -> np.ndarray:
@@ -453,15 +509,20 @@ def cluster(
     rank: np.ndarray,
     verify: Callable[[int, int], tuple[int, float]],
     decisions: Decisions,
+    sketch: np.ndarray | None = None,
+    prefilter: float = 0.0,
 ) -> None:
     """Greedy, non-chaining clustering of ``rows`` (with their LSH ``keys``) into ``decisions``.
 
     Rows are visited best-survivor first (``rank``); an unclaimed row becomes a
     survivor and claims its unclaimed LSH candidates that ``verify`` (a
-    measure code and its value; code 0: not a copy) says are copies of it. Candidates that rank better were visited
-    already (they are survivors that did not claim this row, or claimed
-    rows), so each pair is verified at most once, and a large bucket of
-    copies costs one verification per copy, not one per pair.
+    measure code and its value; code 0: not a copy) says are copies of it.
+    Candidates that rank better were visited already (they are survivors
+    that did not claim this row, or claimed rows), so each pair is verified
+    at most once, and a large bucket of copies costs one verification per
+    copy, not one per pair. With a ``sketch``, candidates whose estimated
+    similarity is below ``prefilter`` are not verified (counted in
+    ``decisions.skipped``).
 
     A chain 0 ~ 1 ~ 2 whose ends are unrelated: 1 joins 0 (the better
     survivor), 2 stays, although 1 and 2 are similar.
@@ -484,7 +545,12 @@ def cluster(
         lo, hi = index.lookup(keys[block])
         for p, p_lo, p_hi in zip(block.tolist(), lo, hi):
             if not claimed[p]:
-                _claim(p, index.members(p_lo, p_hi), rows, row_rank, claimed, verify, decisions)
+                mates = index.members(p_lo, p_hi)
+                if sketch is not None and prefilter > 0 and len(mates):
+                    close = sketch_similarity(sketch, p, mates) >= prefilter
+                    decisions.skipped += int(np.count_nonzero(~close & (mates != p)))
+                    mates = mates[close]
+                _claim(p, mates, rows, row_rank, claimed, verify, decisions)
 
 
 def _claim(
@@ -520,17 +586,18 @@ def match_earlier(
     earlier: IndexData,
     batch: IndexData,
     rows: np.ndarray,
-    batch_keys: tuple[np.ndarray, np.ndarray],
+    batch_keys: tuple[np.ndarray, np.ndarray, np.ndarray],
     masker: Masker,
     stage: Dedup,
     decisions: Decisions,
+    mine: MaskedSets,
 ) -> None:
     """Drop ``rows`` that equal, or are verified copies of, a document of an earlier index.
 
     An exact match wins; otherwise the best verified candidate (resemblance
     before containment, then the higher value; ties: the earliest in that
     index). Both sides are masked with the same frequency table.
-    ``batch_keys`` are ``(rows, keys)`` of the batch's masked signatures.
+    ``batch_keys`` are ``(rows, keys, sketch)`` of the batch's masked signatures.
     """
     if len(earlier) == 0:
         return
@@ -542,21 +609,42 @@ def match_earlier(
         if decisions.reason[row] != _EXACT:
             decisions.reason[row], decisions.survivor[row], decisions.earlier[row] = _EXACT, order[where], k
             decisions.similarity[row], decisions.measure[row] = 1.0, _M_EXACT
-    earlier_rows, earlier_keys, _ = masked_keys(earlier, np.flatnonzero(earlier.minhashed), masker, stage)
-    key_rows, keys = batch_keys
+    theirs = MaskedSets(earlier, masker)
+    try:
+        _match_earlier(k, earlier, rows, batch_keys, stage, decisions, mine, theirs)
+    finally:
+        theirs.close()
+
+
+def _match_earlier(
+    k: int, earlier: IndexData, rows: np.ndarray, batch_keys: tuple[np.ndarray, np.ndarray, np.ndarray],
+    stage: Dedup, decisions: Decisions, mine: MaskedSets, theirs: MaskedSets,
+) -> None:
+    earlier_rows, earlier_keys, _, earlier_sketch = masked_keys(
+        earlier, np.flatnonzero(earlier.minhashed), theirs.masker, stage, theirs
+    )
+    key_rows, keys, sketch = batch_keys
     wanted = np.isin(key_rows, rows) & (decisions.reason[key_rows] != _EXACT)
-    queries, query_keys = key_rows[wanted], keys[wanted]
+    queries, query_keys, query_sketch = key_rows[wanted], keys[wanted], sketch[wanted]
     if len(earlier_rows) == 0 or len(queries) == 0:
         return
     index = BandIndex.build(earlier_keys)
-    judge, mine, theirs = stage.judge, MaskedSets(batch, masker), MaskedSets(earlier, masker)
+    judge = stage.judge
+    both = np.empty((1 + len(earlier_rows), earlier_sketch.shape[1]), np.uint8)  # row 0: the query
+    both[1:] = earlier_sketch
     for start in range(0, len(queries), QUERY_BLOCK):  # a block at a time: bounded lookup memory
         block = queries[start : start + QUERY_BLOCK]
         lo, hi = index.lookup(query_keys[start : start + QUERY_BLOCK])
         for i in np.flatnonzero((hi > lo).any(axis=1)).tolist():
             row = int(block[i])
-            for candidate in earlier_rows[index.members(lo[i], hi[i])].tolist():
-                measure, value = verify_pair(judge, mine, row, theirs, candidate)
+            found = index.members(lo[i], hi[i])
+            if stage.prefilter > 0:
+                both[0] = query_sketch[start + i]
+                close = sketch_similarity(both, 0, found + 1) >= stage.prefilter
+                decisions.skipped += int(np.count_nonzero(~close))
+                found = found[close]
+            for candidate in earlier_rows[found].tolist():
+                measure, value = verify_pair(judge, mine, theirs, row, candidate)
                 decisions.candidates += 1
                 if measure == _NO_MEASURE:
                     continue
@@ -612,16 +700,20 @@ def decide(
     rep = exact_representatives(data.exact, has_key, rank)
     decisions = Decisions.empty(n)
     reps = np.flatnonzero((rep == np.arange(n)) & has_key)
-    key_rows, keys, masked_some = masked_keys(data, reps[data.minhashed[reps]], masker, stage)
-    masked = np.zeros(n, dtype=np.int64)
-    masked[reps[data.minhashed[reps]]] = masked_some
-    for k, index in enumerate(earlier):
-        match_earlier(k, index, data, reps, (key_rows, keys), masker, stage, decisions)
-    open_rows = decisions.reason[key_rows] == _KEEP
-    if not open_rows.all():  # some matched an earlier output (a copy only then)
-        key_rows, keys = key_rows[open_rows], keys[open_rows]
     sets, judge = MaskedSets(data, masker), stage.judge
-    cluster(key_rows, keys, rank, lambda u, v: verify_pair(judge, sets, u, sets, v), decisions)
+    try:
+        key_rows, keys, masked_some, sketch = masked_keys(data, reps[data.minhashed[reps]], masker, stage, sets)
+        masked = np.zeros(n, dtype=np.int64)
+        masked[reps[data.minhashed[reps]]] = masked_some
+        for k, index in enumerate(earlier):
+            match_earlier(k, index, data, reps, (key_rows, keys, sketch), masker, stage, decisions, sets)
+        open_rows = decisions.reason[key_rows] == _KEEP
+        if not open_rows.all():  # some matched an earlier output (a copy only then)
+            key_rows, keys, sketch = key_rows[open_rows], keys[open_rows], sketch[open_rows]
+        verify = functools.partial(verify_pair, judge, sets, sets)
+        cluster(key_rows, keys, rank, verify, decisions, sketch, stage.prefilter)
+    finally:
+        sets.close()
     follow_representatives(rep, decisions)
     return decisions, masked
 
@@ -767,6 +859,7 @@ class Dedup:
     mask_rate: float = 0.01  # shingles in at least this share of the corpus's documents are masked
     mask_min_documents: int = 30  # ... and in at least this many documents
     min_shingles: int = 20  # fewer shingles left after masking: matched exactly only
+    prefilter: float = 0.25  # LSH candidates estimated (b-bit sketch) below this Jaccard are not verified
     ngram: int = 3  # characters per shingle
     num_perm: int = 128  # MinHash permutations
     seed: int = 1  # MinHash seed (datasketch's default)
@@ -908,6 +1001,7 @@ class Dedup:
             "mask_rate": self.mask_rate,
             "mask_min_documents": self.mask_min_documents,
             "min_shingles": self.min_shingles,
+            "prefilter": self.prefilter,
         }
         counts = np.diff(data.offsets)
         mask = {
@@ -967,6 +1061,7 @@ class Dedup:
             "decided_by": {name: int((d.measure == code).sum()) for code, name in MEASURES.items()},
             "mask": summary.mask,
             "candidate_pairs": d.candidates,  # LSH candidates verified
+            "candidates_skipped": d.skipped,  # estimated far below any duplicate: not verified
             "linked_pairs": d.linked,  # of which at least threshold similar
             "clusters": count,
             "largest_cluster": largest,
@@ -1028,6 +1123,7 @@ _ROW_BYTES = (
     + 8 + 8 + 8 + 8  # survivor rank, exact representative, representative rows, clustered rows
     + 1 + 8 + 8 + 8 + 8 + 8  # measure; noise, survivor primary, masked and shingle counts, key rows
     + 8 + 8  # survivor-reason table ends and (mostly short) text
+    + 128 + 8 + 4 + 4  # the b-bit sketch (a byte per permutation); masked sets' place, size, unique count
 )
 #: Bytes per LSH band of each clustered document: its key, the index's sorted copy and holder,
 #: and (measured with tracemalloc, issue 14) the transient copies while the masked keys and

@@ -174,10 +174,20 @@ class FrequencyTable:
         return int(self.counts.size).bit_length() - 1
 
     def add(self, shingles: np.ndarray) -> None:
-        """Count one document's distinct shingles."""
+        """Count one document's distinct shingles (sorted, as a shingle set is).
+
+        Two shingles of one document in one counter count once: the counter
+        says in how many documents its bucket occurs. The buckets of a sorted
+        set are sorted, so their distinct values are a comparison away (no
+        ``np.add.at``, ten times slower).
+        """
         self.documents += 1
         if shingles.size:
-            np.add.at(self.counts, shingles >> np.uint32(32 - self.bits), 1)
+            buckets = shingles >> np.uint32(32 - self.bits)
+            first = np.empty(buckets.size, dtype=bool)
+            first[0] = True
+            np.not_equal(buckets[1:], buckets[:-1], out=first[1:])
+            self.counts[buckets[first]] += 1
 
     def of(self, shingles: np.ndarray) -> np.ndarray:
         """The (over-)estimated document frequency of each shingle."""
