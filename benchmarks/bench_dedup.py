@@ -56,8 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpora import clean_news, seed_paragraphs  # noqa: E402
-from pipeline.dedup import Dedup, DedupSummary, Observation, decide  # noqa: E402
-from pipeline.dedup_index import IndexData  # noqa: E402
+from pipeline.dedup import Dedup, DedupSummary, Observation  # noqa: E402
 from pipeline.document import Document  # noqa: E402
 from pipeline.minhash import band_keys, fold, shingle_hashes  # noqa: E402
 
@@ -290,11 +289,6 @@ def observe_all(texts: list[str], stage: Dedup) -> list[Observation]:
     return [stage.observe(Document(f"doc{i:06d}", text, seq=i)) for i, text in enumerate(texts)]
 
 
-def signature_similarity(data: IndexData, u: int, v: int) -> float:
-    """Verification by the MinHash estimate (what the stage does NOT do): for comparison."""
-    return float(np.count_nonzero(data.signatures(u, u + 1) == data.signatures(v, v + 1))) / data.num_perm
-
-
 @dataclass
 class Result:
     ngram: int
@@ -315,23 +309,15 @@ class Result:
     seconds: float
 
 
-Verify = Callable[[IndexData, int, int], float]
-
-
 def evaluate(
     corpus: Corpus,
     observations: list[Observation],
     stage: Dedup,
     truth: TrueJaccard,
     sample_pairs: dict[tuple[int, int], float],
-    verify: Verify | None = None,
 ) -> Result:
     t0 = time.perf_counter()
     summary: DedupSummary = stage.merge(iter(observations))
-    if verify is not None:  # re-decide with another verification, same code path otherwise
-        data = summary.scratch.data
-        assert data is not None
-        summary.decisions = decide(stage, data, summary.lengths, [], verify)
     seconds = time.perf_counter() - t0
     summary.scratch.release()
     d = summary.decisions
@@ -443,7 +429,7 @@ def quality(n_base: int, ngrams: tuple[int, ...], thresholds: tuple[float, ...],
 
 
 def verification_cost(n_base: int, stage: Dedup) -> None:
-    """Exact verification against the signature estimate, and MinHashLSH's weights, at the defaults."""
+    """The sketch prefilter against verifying every candidate, and MinHashLSH's weights, at the defaults."""
     corpus = build_corpus(n_base)
     texts = [doc.text for doc in corpus.docs]
     observations = observe_all(texts, stage)
@@ -451,17 +437,17 @@ def verification_cost(n_base: int, stage: Dedup) -> None:
     print(f"\n## Verification and LSH weights at n={stage.ngram}, threshold={stage.threshold}\n")
     print("| variant | bands×rows | LSH candidates among true pairs | links | precision (J≥t) | recall planted |")
     print("|---|---|---|---|---|---|")
-    def weighted(weight: float) -> Dedup:
-        return Dedup(ngram=stage.ngram, threshold=stage.threshold, recall_weight=weight)
+    def weighted(weight: float, prefilter: float = stage.prefilter) -> Dedup:
+        return Dedup(ngram=stage.ngram, threshold=stage.threshold, recall_weight=weight, prefilter=prefilter)
 
     variants = [
-        (f"exact Jaccard, weights ({1 - stage.recall_weight:.2f}, {stage.recall_weight}) (the stage)", stage, None),
-        ("signature estimate instead of exact Jaccard", stage, signature_similarity),
-        ("exact, MinHashLSH's default weights (0.5, 0.5)", weighted(0.5), None),
-        ("exact, weights (0.1, 0.9)", weighted(0.9), None),
+        (f"weights ({1 - stage.recall_weight:.2f}, {stage.recall_weight}), sketch prefilter (the stage)", stage),
+        ("every candidate verified (no prefilter)", weighted(stage.recall_weight, 0.0)),
+        ("MinHashLSH's default weights (0.5, 0.5)", weighted(0.5)),
+        ("weights (0.1, 0.9)", weighted(0.9)),
     ]
-    for label, variant, verify in variants:
-        r = evaluate(corpus, observations, variant, truth, {}, verify)
+    for label, variant in variants:
+        r = evaluate(corpus, observations, variant, truth, {})
         b, rr = variant.lsh
         rate = lsh_candidate_rate(corpus, observations, variant, truth)
         print(f"| {label} | {b}×{rr} | {rate:.4f} | {r.linked} | {r.precision_jaccard:.4f} | {r.recall:.4f} |")
@@ -814,45 +800,65 @@ def state_bytes(observations: list[Observation], stage: Dedup) -> None:
     print(f"- signatures alone would be {4 * stage.num_perm} bytes per document in memory")
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants now (Linux /proc), in MB.
+@dataclass
+class TreeMemory:
+    """Memory of a process tree, sampled: the peaks of the sums over its live processes (MB)."""
 
-    Pages a forked worker still shares with its parent count in both, as
-    ``VmRSS`` counts them: the figure is an upper bound on what the tree holds.
-    """
+    rss: float = 0.0  # sum of VmRSS: pages shared by a forked worker and its parent count twice
+    pss: float = 0.0  # sum of Pss (shared pages split among their sharers): what the tree really holds
+
+
+def _proc_kb(path: Path, names: tuple[str, ...]) -> dict[str, int]:
+    out = {}
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in names:
+                out[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid, ppid = int(entry.name), int(fields.get("PPid", "0").strip() or 0)
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [root]
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        found.append(pid)
         stack.extend(children.get(pid, []))
-    return total / 1024
+    return found
 
 
-def run_sampling_tree(command: list[str], every: float = 0.1) -> tuple[float, float]:
-    """Run ``command``; return (wall seconds, peak RSS of its whole process tree in MB)."""
+def sample_tree(root: int, memory: TreeMemory) -> None:
+    """Add one sample of the tree under ``root`` to ``memory``."""
+    rss = pss = 0
+    for pid in _descendants(root):
+        rss += _proc_kb(Path(f"/proc/{pid}/status"), ("VmRSS",)).get("VmRSS", 0)
+        pss += _proc_kb(Path(f"/proc/{pid}/smaps_rollup"), ("Pss",)).get("Pss", 0)
+    memory.rss = max(memory.rss, rss / 1024)
+    memory.pss = max(memory.pss, pss / 1024)
+
+
+def run_sampling_tree(command: list[str], every: float = 0.05) -> tuple[float, TreeMemory]:
+    """Run ``command``; return wall seconds and the memory of its whole process tree."""
     t0 = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT)
-    peak = 0.0
+    memory = TreeMemory()
     while process.poll() is None:
-        peak = max(peak, tree_rss_mb(process.pid))
+        sample_tree(process.pid, memory)
         time.sleep(every)
     wall = time.perf_counter() - t0
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
-    return wall, peak
+    return wall, memory
 
 
 def end_to_end(count: int, workers: int, keep: bool = False) -> None:
@@ -878,19 +884,21 @@ def end_to_end(count: int, workers: int, keep: bool = False) -> None:
     print(f"\n## End to end: {count:,} documents, {source.stat().st_size / 1e6:.0f} MB of JSONL, {workers} workers\n")
     shown = ["python", "-m", "pipeline", "dedup", str(source.relative_to(ROOT)), "-o", "OUT", "--workers", str(workers)]
     print("    " + " ".join(shown + ["-q"]))
-    wall, tree_peak = run_sampling_tree(command)
+    wall, tree = run_sampling_tree(command)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     section = report["sections"]["dedup"]
     index_bytes = sum(p.stat().st_size for p in (out / "dedup" / "index").iterdir())
     recall = _planted_recall(out, source)
     print(f"\n- wall: {wall:.1f} s ({count / wall:,.0f} documents/s) [target <= 60 s]")
-    print(f"- peak RSS of the whole process tree (parent and workers, sampled every 0.1 s): {tree_peak:.0f} MB "
-          f"[target <= 300 MB]; of the largest single process: {peak:.0f} MB")  # fmt: skip
+    print(f"- peak RSS of the whole process tree (parent and workers, summed, sampled every 0.05 s): "
+          f"{tree.rss:.0f} MB [target <= 300 MB]; summed Pss (shared pages counted once): {tree.pss:.0f} MB; "
+          f"largest single process: {peak:.0f} MB")  # fmt: skip
     print(f"- recall of the planted copies (copy and original represented by one survivor): {recall:.4f} [target >= 0.99]")
     print(f"- stage seconds (summed over workers): {report['timing']['stage_seconds']}")
     print(f"- dropped: {section['dropped']}; candidate pairs verified: {section['candidate_pairs']:,}; "
           f"largest cluster: {section['largest_cluster']}")  # fmt: skip
+    print(f"- candidates skipped by the sketch prefilter: {section['candidates_skipped']:,}")
     print(f"- merge state: {section['state_bytes_per_document']} bytes per document; saved index on disk: "
           f"{index_bytes / max(1, report['documents']['written']):,.0f} bytes per written document")  # fmt: skip
     if not keep:

@@ -924,7 +924,7 @@ class Dedup:
         view = view_codes(codes)
         shingles = shingle_hashes(view, self.ngram)
         minhash, argmins = signature_and_argmin(shingles, self.num_perm, self.seed)
-        short = short_line_shingles(view, line_lengths, self.ngram, SHORT_LINE)
+        short = short_line_shingles(view, line_lengths, self.ngram, SHORT_LINE, shingles)
         return Observation(
             doc.seq, doc.id, doc.source, codes.size, exact, minhash, shingles, argmins, noise, converted, short
         )

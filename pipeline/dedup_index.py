@@ -19,11 +19,13 @@ reading the earlier corpus again. Format version 2::
       short_offsets.npy    int64[N+1]  row i's short-line shingles are short_shingles[...]
       short_shingles.npy   uint32[T]   each row's shingles that occur only inside short lines
                                        (captions, credits: noise a copy may carry unmasked)
-      frequency.npy        uint32[2**mask_bits]  document frequency of shingles, by the top
-                                       ``mask_bits`` bits of their hash, over every document the
-                                       run observed (``manifest["frequency_documents"]`` of them)
+      frequency_buckets.npy uint32[K]  the non-zero counters of the document frequency of
+      frequency_counts.npy  uint32[K]  shingles, by the top ``mask_bits`` bits of their hash, over
+                                       every document the run observed
+                                       (``manifest["frequency_documents"]`` of them), as
+                                       (bucket, count) pairs in bucket order
 
-Version 2 (issue 14) added ``argmins.npy`` and ``frequency.npy``: a later run
+Version 2 (issue 14) added ``argmins.npy``, the short-line shingles and the frequencies: a later run
 adds the saved frequencies to its own, so the earlier documents and the new
 ones are masked alike. A version-1 index is refused with a message saying to
 rebuild it (its signatures and shingles use comparison form 1, without script
@@ -353,7 +355,9 @@ def write_index(
     _save(folder / "short_offsets.npy", np.concatenate([[0], np.cumsum(short_sizes)]).astype(np.int64))
     _save_blocks(folder / "short_shingles.npy", (int(short_sizes.sum()),), (data.short_of(r) for r in rows.tolist()))
     frequency = frequency or FrequencyTable.empty(params.mask_bits)
-    _save(folder / "frequency.npy", frequency.counts)
+    buckets = np.flatnonzero(frequency.counts).astype(np.uint32)  # sparse: a small run saves little
+    _save(folder / "frequency_buckets.npy", buckets)
+    _save(folder / "frequency_counts.npy", frequency.counts[buckets])
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -445,6 +449,17 @@ def check_index(path: str | Path, params: IndexParams) -> Path:
     return folder
 
 
+def _load_frequency(folder: Path, bits: int, documents: int) -> FrequencyTable | None:
+    """The saved (bucket, count) pairs as a dense table; None when they do not fit ``bits``."""
+    buckets, counts = np.load(folder / "frequency_buckets.npy"), np.load(folder / "frequency_counts.npy")
+    if buckets.shape != counts.shape or (buckets.size and int(buckets.max()) >= 1 << bits):
+        return None
+    table = FrequencyTable.empty(bits)
+    table.counts[buckets] = counts
+    table.documents = documents
+    return table
+
+
 def load_index(path: str | Path, params: IndexParams) -> IndexData:
     """Open an earlier output's index after checking its parameters (large arrays stay on disk)."""
     folder = check_index(path, params)
@@ -467,13 +482,13 @@ def load_index(path: str | Path, params: IndexParams) -> IndexData:
         argmin_file=_npy_values(folder / "argmins.npy"),
         short_offsets=np.load(folder / "short_offsets.npy"),
         short_file=_npy_values(folder / "short_shingles.npy"),
-        frequency=FrequencyTable(np.load(folder / "frequency.npy"), int(manifest.get("frequency_documents", 0))),
+        frequency=_load_frequency(folder, params.mask_bits, int(manifest.get("frequency_documents", 0))),
     )
     n = len(data.ids)
     if {len(data.exact), len(data.minhashed), len(data.offsets) - 1} != {n} or (
         data.signature_file.count != n * params.num_perm or data.shingle_file.count != data.offsets[-1]
         or data.argmin_file.count != n * params.num_perm or len(data.short_offsets) != n + 1
-        or data.short_file.count != data.short_offsets[-1] or data.frequency.counts.size != 1 << params.mask_bits
+        or data.short_file.count != data.short_offsets[-1] or data.frequency is None
     ):
         data.close()
         raise IndexRefused(f"{folder}: index files disagree about the number of documents; the index is damaged")

@@ -149,12 +149,15 @@ def fold_with_line_lengths(text: str) -> tuple[np.ndarray, np.ndarray]:
     return folded[keep], lengths[line]
 
 
-def short_line_shingles(codes: np.ndarray, line_lengths: np.ndarray, n: int, short: int) -> np.ndarray:
+def short_line_shingles(
+    codes: np.ndarray, line_lengths: np.ndarray, n: int, short: int, shingles: np.ndarray | None = None
+) -> np.ndarray:
     """The set (sorted, distinct 32-bit hashes) of n-grams that occur only within short lines.
 
     Captions, photo credits, one-line ads: the noise a copy may carry that no
     corpus frequency can mask. A real paragraph is a long line, so a shingle
-    of it is never in this set.
+    of it is never in this set. ``shingles`` is the document's shingle set
+    when the caller has it already (it is derived otherwise).
 
     >>> codes, lengths = fold_with_line_lengths("图为记者摄。\\n正文很长的一段话")
     >>> short_line_shingles(codes, lengths, 3, 6).size  # 图为记 为记者 记者摄, and none across the break
@@ -163,16 +166,16 @@ def short_line_shingles(codes: np.ndarray, line_lengths: np.ndarray, n: int, sho
     m = codes.size - n + 1
     if m <= 0:
         return np.empty(0, dtype=np.uint32)
+    inside = (line_lengths[:m] < short) & (line_lengths[n - 1 :] < short)
+    if not inside.any():  # the common case: no short line, nothing to look up
+        return np.empty(0, dtype=np.uint32)
     hashes = (ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32)
-    inside = (line_lengths[: m] < short) & (line_lengths[n - 1 :] < short)
-    order = np.argsort(hashes, kind="stable")
-    ordered, flags = hashes[order], inside[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
-    every = np.logical_and.reduceat(flags, starts)
-    return ordered[starts][every]
-
-
-_DIGITS = np.array([ord(c) for c in "0123456789"], dtype=np.uint32)
+    if shingles is None:
+        shingles = sorted_unique(hashes)
+    where = np.searchsorted(shingles, hashes)
+    everywhere = np.bincount(where, minlength=shingles.size)
+    in_short = np.bincount(where[inside], minlength=shingles.size)
+    return shingles[(in_short > 0) & (in_short == everywhere)]
 
 
 def view_codes(codes: np.ndarray) -> np.ndarray:
