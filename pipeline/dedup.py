@@ -6,46 +6,50 @@ page, a re-post with a paragraph added or a few characters changed. This stage
 keeps one copy and names, for every document it drops, the copy it kept and
 how similar the two are.
 
-How a document is compared
+How a document is compared (the dedup view, issue 14)
     The *comparison form* of its clean text (:func:`pipeline.minhash.fold`:
     punctuation, spaces and control characters dropped, width and case
-    folded), cut into character n-grams. In the full pipeline the text has
-    already been repaired, converted to Simplified script and stripped of
-    known boilerplate; the standalone ``cleancorpus dedup`` command runs those
-    text stages on a *copy* of each document first (``prepare``), compares the
+    folded, Traditional hanzi folded to Simplified one for one), digits
+    folded (:func:`pipeline.minhash.view_codes`), cut into character n-grams.
+    Shingles frequent across the corpus — site templates, shared boilerplate,
+    stock phrases — are **masked**: ``merge`` counts their document frequency
+    while the states stream in (:class:`pipeline.dedup_index.FrequencyTable`)
+    and masks those in at least max(``mask_min_documents``, ``mask_rate`` × N)
+    documents. The standalone ``cleancorpus dedup`` command runs the text
+    stages on a *copy* of each document first (``prepare``), compares the
     copies and writes the originals unchanged.
 
 What is a duplicate (in this order)
     1. **Exact**: equal comparison forms (a 64-bit hash) — cheap and certain;
        it also catches documents too short for MinHash.
-    2. **Earlier corpus** (``against``): a document equal to, or at least
-       ``threshold`` similar to, a document of an earlier output's saved index
-       is dropped in favour of that earlier document.
-    3. **Near**: documents with at least ``min_chars`` characters in comparison
-       form get a MinHash signature; LSH bands propose candidate pairs, and
-       every candidate is **verified** with the exact Jaccard similarity of the
-       two shingle sets before it can link anything.
+    2. **Earlier corpus** (``against``): a document equal to, or a verified
+       copy of, a document of an earlier output's saved index is dropped in
+       favour of that earlier document (both masked with the summed
+       frequencies).
+    3. **Near**: LSH bands over the *masked* signatures propose candidates;
+       every candidate is **verified** on the two masked shingle sets
+       (:class:`Judge`): resemblance ≥ ``threshold``, or containment ≥
+       ``containment`` of the smaller in the larger when the smaller is at
+       least ``min_ratio`` of it (a truncated or extended copy). The audit
+       names the measure that decided and its value.
 
 Clusters never chain
     Union-find over LSH edges merges A~B~C into one cluster even when A and C
     are unrelated, which is how one public run merged 859,091 documents. Here
-    documents are visited in survivor order (most content first, counted in
-    characters of the comparison form; then lowest id; then input order); an
-    unclaimed document becomes a *survivor* and claims every still-unclaimed
-    candidate whose verified similarity *to it* is at least the threshold. A
-    claimed document never claims others. So every dropped document is at
-    least ``threshold`` similar to its own survivor and, Jaccard distance
-    being a metric, two documents represented by one survivor are at least
-    ``2 * threshold - 1`` similar (0.5 at threshold 0.75): the ends of a chain
-    less similar than that are never collapsed into one survivor.
+    documents are visited in survivor order (least removed as noise, then a
+    Simplified original before a converted mirror, then most content, then
+    lowest id, then input order); an unclaimed document becomes a *survivor*
+    and claims every still-unclaimed candidate verified a copy *of it*. A
+    claimed document never claims others, so every dropped document is
+    verified against its own survivor; the benchmark measures chains.
 
 Memory
-    At its peak, while it clusters, ``merge`` holds about 100 bytes per
-    document plus its id and source, and 20 bytes per LSH band of each
-    minhashed document (its band keys and the ``BandIndex``): about 470 bytes
-    per document with 18 bands, reported as ``state_bytes_per_document``.
-    Signatures and shingle sets go to a temporary folder on disk and become
-    the saved index (:mod:`pipeline.dedup_index`).
+    At its peak, while it clusters, ``merge`` holds about 330 bytes per
+    document plus its id and source, and 32 bytes per LSH band of each
+    minhashed document (37 bands): about 1.5 KB per document, reported as
+    ``state_bytes_per_document``, plus the 16 MB frequency table. Signatures,
+    shingle sets and masked sets go to temporary files and become the saved
+    index (:mod:`pipeline.dedup_index`).
 """
 
 from __future__ import annotations
@@ -901,8 +905,9 @@ class Dedup:
 
         Bands are chosen for the lowest Jaccard a duplicate can have — a
         containment copy (``containment`` × ``min_ratio`` / (1 + ``min_ratio``
-        − that): 0.43 at the defaults) — not for ``threshold``, or truncated
-        copies would rarely become candidates.
+        − that): 0.47 at the defaults, lower when short-line noise is
+        excused, so ``candidate_threshold`` is 0.45) — not for ``threshold``,
+        or truncated copies would rarely become candidates.
         """
         return lsh_params(min(self.threshold, self.candidate_threshold), self.num_perm, self.recall_weight)
 
@@ -979,9 +984,8 @@ class Dedup:
             elif k >= 0:
                 reasons.append("already in an earlier output")
             else:
-                reasons.append(survivor_reason(
-                    (int(primary[s]), int(primary[row])), (int(lengths[s]), int(lengths[row])), (data.ids[s], data.ids[row])
-                ))  # fmt: skip
+                pairs = (int(primary[s]), int(primary[row])), (int(lengths[s]), int(lengths[row]))
+                reasons.append(survivor_reason(*pairs, (data.ids[s], data.ids[row])))
         for index in earlier:
             index.close()
         bands, rows_per_band = self.lsh

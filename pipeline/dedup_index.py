@@ -332,7 +332,9 @@ def write_index(
     directory: Path, data: IndexData, rows: np.ndarray, params: IndexParams, info: dict[str, Any],
     frequency: FrequencyTable | None = None,
 ) -> Path:
-    """Write ``data``'s ``rows`` (and the run's shingle frequencies) as a version-2 index in ``directory / INDEX_DIR``; return that folder.
+    """Write ``data``'s ``rows`` and the run's shingle frequencies as a version-2 index.
+
+    The index goes to ``directory / INDEX_DIR``; that folder is returned.
 
     Large arrays are copied a block at a time, so writing needs no more memory
     than a block whatever the corpus size. ``info`` (threshold, bands, the

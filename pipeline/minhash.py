@@ -17,11 +17,13 @@ Why these choices (details in ``docs/dedup.md``):
   spaces (what other tools do) yields one token per clause, or none, in Chinese.
 * **Signatures** (:func:`signature`): exactly datasketch 2.0's default
   ``affine32`` scheme — the MurmurHash3 32-bit finaliser as a pre-mix, then
-  ``a * h + b mod 2**32`` with datasketch's own ``a``/``b`` for the seed — so a
+  ``a * h + b mod 2**32`` with datasketch's ``a``/``b`` for the seed, drawn as
+  datasketch draws them (:func:`permutations`) — so a
   signature here equals ``datasketch.MinHash(num_perm, seed, hashfunc=identity)``
   fed the same shingle hashes (a test checks it).
-* **LSH bands** (:func:`band_keys`, :class:`BandIndex`): datasketch's
-  ``MinHashLSH`` chooses bands and rows for the threshold (:func:`lsh_params`);
+* **LSH bands** (:func:`band_keys`, :class:`BandIndex`): bands and rows are
+  chosen as datasketch's ``MinHashLSH`` chooses them (:func:`lsh_params`,
+  computed here without scipy);
   the buckets themselves are kept as sorted numpy arrays (12 bytes per band per
   document) instead of ``MinHashLSH``'s dict of Python sets (about 3.4 KB per
   document); a test checks both return the same candidates.
