@@ -204,3 +204,25 @@ def test_noisy_benchmark_meets_what_it_claims() -> None:
     r = evaluate_noisy(corpus, Dedup())
     assert r.hard_dropped == 0 and r.chains_merged == 0
     assert r.precision >= 0.99 and r.recall >= 0.85
+
+
+def test_masked_run_is_identical_with_one_and_two_workers(tmp_path) -> None:
+    from pipeline.dedup import deduplicate
+
+    from .conftest import read_tree
+
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    body = NEWS[600:608]
+    texts = site_corpus([body, body[:5], [NEWS[1200]], [NEWS[1201]]])
+    for i, text in enumerate(texts):
+        (folder / f"p{i:02d}.txt").write_text(text, encoding="utf-8")
+    trees = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        report = deduplicate(folder, out, workers=workers, progress=False)
+        assert report["sections"]["dedup"]["mask"]["documents_with_masked_shingles"] >= 40  # masking is on
+        trees.append(read_tree(out))
+    assert trees[0] == trees[1]
+    dropped = [line for line in trees[0]["audit/dropped.jsonl"].decode().splitlines()]
+    assert len(dropped) == 1 and '"p01.txt"' in dropped[0] and '"containment"' in dropped[0]
