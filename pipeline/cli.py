@@ -17,7 +17,8 @@ from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
 from .io import UndecodableError, decode_bytes
-from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, deduplicate, read_clusters
+from .audit import read_dropped
+from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, deduplicate, masked_texts, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused
 from .explain_rules import explain, legend, render
@@ -321,7 +322,7 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
 @click.option("--explain", is_flag=True,
               help="Print every cluster: the document kept and why, those dropped, the measure that decided "
                    "(resemblance or containment of the masked shingles), every pairwise measure, "
-                   "how many shingles were masked.")
+                   "how many shingles were masked and the text they covered.")
 @click.option("--cluster", "cluster_of", metavar="ID",
               help="With --explain: only the cluster that document ID is in (kept or dropped).")
 @click.option("-w", "--workers", type=click.IntRange(min=0),
@@ -374,7 +375,8 @@ def dedup_command(
         _fail(str(exc))
         return
     if explain:
-        for line in dedup_explain(clusters_with(read_clusters(output_dir), cluster_of)):
+        found = clusters_with(read_clusters(output_dir), cluster_of)
+        for line in dedup_explain(found, masked_texts(read_dropped(output_dir))):
             click.echo(line)
     if not quiet:
         click.echo(summary(report), err=True)

@@ -91,6 +91,7 @@ from .minhash import (
     containment,
     exact_hash,
     fold_with_line_lengths,
+    masked_fragments,
     lsh_params,
     masked_signature,
     shingle_hashes,
@@ -776,6 +777,15 @@ class DedupSummary:
     shingle_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # before masking
     survivor_reasons: StringTable = field(default_factory=StringTable)  # per row; "" when kept
     mask: dict[str, Any] = field(default_factory=dict)  # cutoff and counts, for the report
+    frequent: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # packed bits: bucket masked
+    frequent_shift: int = 32 - MASK_BITS
+
+    def is_masked(self, shingles: np.ndarray) -> np.ndarray:
+        """Which shingle hashes are masked, from the packed bitmap (512 KB: what workers receive)."""
+        if not self.frequent.size:
+            return np.zeros(shingles.size, dtype=bool)
+        bucket = (shingles >> np.uint32(self.frequent_shift)).astype(np.int64)
+        return ((self.frequent[bucket >> 3] >> (7 - (bucket & 7)).astype(np.uint8)) & 1).astype(bool)
 
     @property
     def has_key(self) -> np.ndarray:
@@ -1020,6 +1030,7 @@ class Dedup:
             params, self.against, seqs, data.ids, data.sources, lengths, data.minhashed.copy(), decisions,
             survivor_ids, survivor_sources, _state_bytes(data, bands), scratch,
             primary, masked, counts, reasons, mask,
+            np.packbits(frequency.counts >= masker.cutoff), 32 - frequency.bits,
         )
 
     # -- apply: in a worker, per document ---------------------------------------------------
@@ -1037,6 +1048,12 @@ class Dedup:
         details["survivor_reason"] = summary.survivor_reasons[row]
         if d.earlier[row] >= 0:
             details["against"] = summary.against[int(d.earlier[row])]
+        if d.reason[row] == _NEAR and summary.masked[row] > 0:  # what was not compared, as text
+            # Found on the text as it is here (the standalone command's prepared copy is not
+            # kept, and preparing it again would cost as much as observing it).
+            found = masked_fragments(doc.text, self.ngram, summary.is_masked)
+            if found:
+                details["masked_text"] = found
         return doc.drop(self.name, _REASONS[int(d.reason[row])], **details)
 
     # -- report and files ----------------------------------------------------------------------
@@ -1247,6 +1264,19 @@ def read_clusters(output_dir: str | Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
+def masked_texts(dropped: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """Document id → the masked stretches the audit recorded for it (dedup drops only).
+
+    >>> masked_texts([{"id": "b", "stage": "dedup", "details": {"masked_text": ["本站首页"]}}])
+    {'b': ['本站首页']}
+    """
+    return {
+        record["id"]: record["details"]["masked_text"]
+        for record in dropped
+        if record.get("stage") == Dedup.name and "masked_text" in record.get("details", {})
+    }
+
+
 def clusters_with(found: Iterable[dict[str, Any]], doc_id: str | None) -> Iterator[dict[str, Any]]:
     """The clusters that ``doc_id`` is in, as survivor or member (all of them when ``doc_id`` is None).
 
@@ -1259,7 +1289,7 @@ def clusters_with(found: Iterable[dict[str, Any]], doc_id: str | None) -> Iterat
             yield item
 
 
-def explain(found: Iterable[dict[str, Any]]) -> Iterator[str]:
+def explain(found: Iterable[dict[str, Any]], masked_text: dict[str, list[str]] | None = None) -> Iterator[str]:
     """Clusters as lines a person reads: who was kept, who was dropped, how similar.
 
     >>> print("\\n".join(explain([{"survivor": "a.txt", "source": "a.txt", "earlier": None, "size": 2,
@@ -1269,6 +1299,9 @@ def explain(found: Iterable[dict[str, Any]]) -> Iterator[str]:
     cluster 1: 2 documents, kept a.txt
       dropped b.txt  near_duplicate  containment 0.9300  (kept a.txt: longer content; masked 40/700 shingles)
       pair a.txt ~ b.txt  resemblance 0.7100  containment 0.9300
+
+    With ``masked_text`` (document id → the audit's ``masked_text``), each
+    dropped member's masked stretches follow it (``    masked: 本站首页…``).
     """
     for number, item in enumerate(found, 1):
         where = f" (in earlier output {item['earlier']})" if item["earlier"] else ""
@@ -1281,6 +1314,8 @@ def explain(found: Iterable[dict[str, Any]]) -> Iterator[str]:
             yield f"  dropped {member['id']}  {member['reason']}  {measure} {member['similarity']:.4f}" + (
                 why + ")" if why else ""
             )
+            for piece in (masked_text or {}).get(member["id"], []):
+                yield f"    masked: {piece}"
         for pair in item.get("pairs", []):
             yield (f"  pair {pair['a']} ~ {pair['b']}  resemblance {pair['resemblance']:.4f}  "
                    f"containment {pair['containment']:.4f}")  # fmt: skip

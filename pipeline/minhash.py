@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,6 +194,44 @@ def view_codes(codes: np.ndarray) -> np.ndarray:
     """
     out = codes.copy()
     out[(codes >= 0x30) & (codes <= 0x39)] = 0x30
+    return out
+
+
+def masked_fragments(
+    text: str, n: int, is_masked: Callable[[np.ndarray], np.ndarray], limit: int = 5, width: int = 30
+) -> list[str]:
+    """The stretches of ``text`` covered by masked shingles, as a person reads them.
+
+    ``is_masked`` says, for an array of shingle hashes (of the dedup view),
+    which are masked. Each stretch runs from the first to the last character
+    of a run of masked shingles; at most ``limit`` distinct ones, each cut to
+    ``width`` characters. The stage keeps hashes only, so this is how the
+    audit can show *what* was masked.
+
+    >>> text = "本站首页新闻\\n今天的正文"
+    >>> site = set(shingle_hashes(fold("本站首页新闻"), 3).tolist())
+    >>> masked_fragments(text, 3, lambda h: np.isin(h, list(site)))
+    ['本站首页新闻']
+    """
+    _, folded = _folded(text)
+    where = np.flatnonzero(folded != 0)
+    codes = view_codes(folded[where])
+    m = codes.size - n + 1
+    if m <= 0:
+        return []
+    masked = np.asarray(is_masked((ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32)), dtype=bool)
+    covered = np.zeros(codes.size, dtype=bool)
+    for k in range(n):  # a shingle covers its n characters
+        covered[k : k + m] |= masked
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8), [0]])))
+    out = []
+    for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        piece = text[int(where[start]) : int(where[stop - 1]) + 1]
+        piece = piece if len(piece) <= width else piece[:width] + "…"
+        if piece not in out:  # a site's name in every footer line is shown once
+            out.append(piece)
+        if len(out) == limit:
+            break
     return out
 
 

@@ -226,3 +226,14 @@ def test_masked_run_is_identical_with_one_and_two_workers(tmp_path) -> None:
     assert trees[0] == trees[1]
     dropped = [line for line in trees[0]["audit/dropped.jsonl"].decode().splitlines()]
     assert len(dropped) == 1 and '"p01.txt"' in dropped[0] and '"containment"' in dropped[0]
+
+
+def test_the_audit_and_explain_show_the_text_that_was_masked(tmp_path) -> None:
+    body = NEWS[600:608]
+    out, summary = deduplicate_documents(docs_of(site_corpus([body, body[:5]])), Dedup(), tmp_path)
+    masked = out[1].dropped.details["masked_text"]
+    assert any("东方快讯网" in piece for piece in masked)  # the site's dress, not the article
+    assert not any(NEWS[601][:20] in piece for piece in masked)
+    lines = list(explain(read_clusters(tmp_path), {"d01.txt": masked}))
+    assert any(line.startswith("    masked: ") and "东方快讯网" in line for line in lines)
+    assert summary.is_masked(np.array([0], dtype=np.uint32)).dtype == bool
