@@ -22,7 +22,8 @@ from . import __version__
 from .config import Config, ConfigError, build, load_config
 from .document import Document
 from .io import UndecodableError, decode_bytes, read_regular
-from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, deduplicate, read_clusters
+from .audit import read_dropped
+from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, deduplicate, masked_texts, read_clusters
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused, check_index
 from .lock import OutputLocked
@@ -393,7 +394,11 @@ def rules_explain(file: Path, rule_dirs: tuple[Path, ...], config_file: Path | N
               help="An earlier output (with its dedup/index) to deduplicate against; repeatable. "
                    "Its documents are kept; matches in this batch are dropped and name them.")
 @click.option("--explain", is_flag=True,
-              help="Print every cluster: the document kept, those dropped, their similarity.")
+              help="Print every cluster: the document kept and why, those dropped, the measure that decided "
+                   "(resemblance or containment of the masked shingles), every pairwise measure, "
+                   "how many shingles were masked and the text they covered.")
+@click.option("--cluster", "cluster_of", metavar="ID",
+              help="With --explain: only the cluster that document ID is in (kept or dropped).")
 @click.option("-w", "--workers", type=click.IntRange(min=0),
               help="Worker processes [default: all cores]. Output is identical for any value.")
 @click.option("--text-field", help="JSONL field holding the text [default: text].")
@@ -408,6 +413,7 @@ def dedup_command(
     num_perm: int | None,
     against: tuple[Path, ...],
     explain: bool,
+    cluster_of: str | None,
     workers: int | None,
     text_field: str | None,
     id_field: str | None,
@@ -446,7 +452,8 @@ def dedup_command(
 
     report = _guarded(action, output_dir)
     if explain:
-        for line in dedup_explain(read_clusters(output_dir)):
+        found = clusters_with(read_clusters(output_dir), cluster_of)
+        for line in dedup_explain(found, masked_texts(read_dropped(output_dir))):
             click.echo(line)
     if not quiet:
         click.echo(summary(report), err=True)

@@ -17,11 +17,13 @@ Why these choices (details in ``docs/dedup.md``):
   spaces (what other tools do) yields one token per clause, or none, in Chinese.
 * **Signatures** (:func:`signature`): exactly datasketch 2.0's default
   ``affine32`` scheme — the MurmurHash3 32-bit finaliser as a pre-mix, then
-  ``a * h + b mod 2**32`` with datasketch's own ``a``/``b`` for the seed — so a
+  ``a * h + b mod 2**32`` with datasketch's ``a``/``b`` for the seed, drawn as
+  datasketch draws them (:func:`permutations`) — so a
   signature here equals ``datasketch.MinHash(num_perm, seed, hashfunc=identity)``
   fed the same shingle hashes (a test checks it).
-* **LSH bands** (:func:`band_keys`, :class:`BandIndex`): datasketch's
-  ``MinHashLSH`` chooses bands and rows for the threshold (:func:`lsh_params`);
+* **LSH bands** (:func:`band_keys`, :class:`BandIndex`): bands and rows are
+  chosen as datasketch's ``MinHashLSH`` chooses them (:func:`lsh_params`,
+  computed here without scipy);
   the buckets themselves are kept as sorted numpy arrays (12 bytes per band per
   document) instead of ``MinHashLSH``'s dict of Python sets (about 3.4 KB per
   document); a test checks both return the same candidates.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +42,9 @@ from .lines import hash64
 
 #: Names of the algorithms below, recorded in a saved index: an index built
 #: with another comparison form or shingle hash cannot be mixed with this one.
-FOLD_VERSION = "nfkc-casefold-drop-PZC/1"
+FOLD_VERSION = "nfkc-casefold-drop-PZC-t2s/2"
+#: The dedup view of a comparison form: digits folded (see :func:`view_codes`).
+VIEW_VERSION = "digits-0/1"
 SHINGLE_HASH = "poly64-fmix64-hi32/1"
 SCHEME = "affine32"  # datasketch 2.0's default permutation scheme
 
@@ -86,8 +91,23 @@ def fold_table() -> np.ndarray:
             table[cp] = cp
         elif not _is_layout(folded):
             table[cp] = ord(folded)
+    # Script: a Traditional hanzi folds to its Simplified form, one character for one, so a
+    # Traditional mirror that no stage converted compares equal to its original (phrase-level
+    # vocabulary such as 軟體/软件 is the normalise stage's job; this is the safety net).
+    hanzi = np.flatnonzero((table >= 0x3400) & (table <= 0x9FFF))
+    for cp, simple in zip(hanzi.tolist(), _t2s_chars([chr(int(table[c])) for c in hanzi])):
+        if len(simple) == 1:
+            table[cp] = ord(simple)
     table.flags.writeable = False
     return table
+
+
+def _t2s_chars(chars: list[str]) -> list[str]:
+    """Each character converted on its own by OpenCC ``t2s`` (one call for all of them)."""
+    from .normalize import opencc_converter  # lazily: the converter is built once per process
+
+    converted = opencc_converter("t2s")("\n".join(chars)).split("\n")
+    return converted if len(converted) == len(chars) else chars
 
 
 def _is_layout(char: str) -> bool:
@@ -100,8 +120,14 @@ def fold(text: str) -> np.ndarray:
     >>> "".join(map(chr, fold("Ｈｅｌｌｏ， 世界！\\n１９９８年")))
     'hello世界1998年'
     >>> "".join(map(chr, fold("經濟 , 发展 。")))
-    '經濟发展'
+    '经济发展'
     """
+    codes, folded = _folded(text)
+    return folded[folded != 0]
+
+
+def _folded(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The text's code points and, position for position, their comparison form (0: dropped)."""
     # Lone surrogates can reach us from JSON escapes; "surrogatepass" keeps them
     # (they are category Cs and fold to nothing).
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -109,7 +135,104 @@ def fold(text: str) -> np.ndarray:
     if codes.size and codes.max() > 0xFFFF:  # rare: keep code points beyond the BMP as they are
         astral = codes > 0xFFFF
         folded[astral] = codes[astral]
-    return folded[folded != 0]
+    return codes, folded
+
+
+def fold_with_line_lengths(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fold`, and for each code the comparison-form length of the line it came from.
+
+    >>> codes, lengths = fold_with_line_lengths("图为记者摄。\\n正文很长的一段话")
+    >>> len(codes), lengths.tolist()
+    (13, [5, 5, 5, 5, 5, 8, 8, 8, 8, 8, 8, 8, 8])
+    """
+    raw, folded = _folded(text)
+    keep = folded != 0
+    line = np.cumsum(raw == 0x0A)[keep]
+    lengths = np.bincount(line) if line.size else np.zeros(0, np.int64)
+    return folded[keep], lengths[line]
+
+
+def short_line_shingles(
+    codes: np.ndarray, line_lengths: np.ndarray, n: int, short: int, shingles: np.ndarray | None = None
+) -> np.ndarray:
+    """The set (sorted, distinct 32-bit hashes) of n-grams that occur only within short lines.
+
+    Captions, photo credits, one-line ads: the noise a copy may carry that no
+    corpus frequency can mask. A real paragraph is a long line, so a shingle
+    of it is never in this set. ``shingles`` is the document's shingle set
+    when the caller has it already (it is derived otherwise).
+
+    >>> codes, lengths = fold_with_line_lengths("图为记者摄。\\n正文很长的一段话")
+    >>> short_line_shingles(codes, lengths, 3, 6).size  # 图为记 为记者 记者摄, and none across the break
+    3
+    """
+    m = codes.size - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint32)
+    inside = (line_lengths[:m] < short) & (line_lengths[n - 1 :] < short)
+    if not inside.any():  # the common case: no short line, nothing to look up
+        return np.empty(0, dtype=np.uint32)
+    hashes = (ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32)
+    if shingles is None:
+        shingles = sorted_unique(hashes)
+    where = np.searchsorted(shingles, hashes)
+    everywhere = np.bincount(where, minlength=shingles.size)
+    in_short = np.bincount(where[inside], minlength=shingles.size)
+    return shingles[(in_short > 0) & (in_short == everywhere)]
+
+
+def view_codes(codes: np.ndarray) -> np.ndarray:
+    """The dedup view of a comparison form: every ASCII digit becomes ``0``.
+
+    Copies of one article on different sites differ in dates, view counts,
+    phone numbers and page numbers; the article's own figures are few. So
+    shingles are taken over digits folded (the exact hash is not: two tables
+    that differ only in their figures are not exact copies).
+
+    >>> "".join(map(chr, view_codes(fold("2023年5月9日"))))
+    '0000年0月0日'
+    """
+    out = codes.copy()
+    out[(codes >= 0x30) & (codes <= 0x39)] = 0x30
+    return out
+
+
+def masked_fragments(
+    text: str, n: int, is_masked: Callable[[np.ndarray], np.ndarray], limit: int = 5, width: int = 30
+) -> list[str]:
+    """The stretches of ``text`` covered by masked shingles, as a person reads them.
+
+    ``is_masked`` says, for an array of shingle hashes (of the dedup view),
+    which are masked. Each stretch runs from the first to the last character
+    of a run of masked shingles; at most ``limit`` distinct ones, each cut to
+    ``width`` characters. The stage keeps hashes only, so this is how the
+    audit can show *what* was masked.
+
+    >>> text = "本站首页新闻\\n今天的正文"
+    >>> site = set(shingle_hashes(fold("本站首页新闻"), 3).tolist())
+    >>> masked_fragments(text, 3, lambda h: np.isin(h, list(site)))
+    ['本站首页新闻']
+    """
+    _, folded = _folded(text)
+    where = np.flatnonzero(folded != 0)
+    codes = view_codes(folded[where])
+    m = codes.size - n + 1
+    if m <= 0:
+        return []
+    masked = np.asarray(is_masked((ngram_hashes(codes, n) >> _U64(32)).astype(np.uint32)), dtype=bool)
+    covered = np.zeros(codes.size, dtype=bool)
+    for k in range(n):  # a shingle covers its n characters
+        covered[k : k + m] |= masked
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8), [0]])))
+    out = []
+    for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        piece = text[int(where[start]) : int(where[stop - 1]) + 1]
+        piece = piece if len(piece) <= width else piece[:width] + "…"
+        if piece not in out:  # a site's name in every footer line is shown once
+            out.append(piece)
+        if len(out) == limit:
+            break
+    return out
 
 
 def exact_hash(codes: np.ndarray) -> int:
@@ -221,13 +344,15 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutation parameters ``(a, b)`` as column vectors.
 
-    Taken from ``datasketch.MinHash`` itself rather than re-derived, so they
-    stay identical to the installed datasketch.
+    Drawn as ``datasketch.MinHash._init_permutations`` draws them for affine32
+    (``RandomState(seed)``: odd ``a``, then ``b``, 32 bits each), without
+    importing datasketch, whose package import pulls in scipy (half a second
+    of start-up). A test checks them against the installed datasketch.
     """
-    from datasketch import MinHash  # imported lazily: it pulls in scipy
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32)[:, None], np.ascontiguousarray(b, dtype=np.uint32)[:, None]
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a)[:, None], np.ascontiguousarray(b)[:, None]
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -268,6 +393,77 @@ def signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndar
     return out
 
 
+def signature_and_argmin(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`signature`, and for each slot the shingle hash that gave its minimum.
+
+    The second array lets :func:`masked_signature` drop masked shingles from a
+    signature later without recomputing it: a slot whose minimum came from a
+    shingle that stays keeps its value. (An empty set: all slots ``EMPTY``,
+    arg-hashes 0.)
+
+    >>> sig, arg = signature_and_argmin(np.array([7, 42], dtype=np.uint32), 4)
+    >>> bool((sig == signature(np.array([7, 42], dtype=np.uint32), 4)).all()), set(arg.tolist()) <= {7, 42}
+    (True, True)
+    """
+    a, b = permutations(num_perm, seed)
+    out = np.full(num_perm, EMPTY, dtype=np.uint32)
+    arg = np.zeros(num_perm, dtype=np.uint32)
+    hashes = hashes.astype(np.uint32, copy=False)
+    mixed = fmix32(hashes)
+    slots = np.arange(num_perm)
+    for start in range(0, mixed.size, _BLOCK):
+        block = np.multiply(a, mixed[start : start + _BLOCK])
+        block += b
+        where = block.argmin(axis=1)
+        values = block[slots, where]
+        better = values < out
+        out[better] = values[better]
+        arg[better] = hashes[start + where[better]]
+    return out, arg
+
+
+def masked_signature(
+    sig: np.ndarray, arg: np.ndarray, kept: np.ndarray, masked_arg: np.ndarray, seed: int = 1
+) -> np.ndarray:
+    """The signature of the shingle set ``kept`` (a subset), from the full set's ``sig`` and ``arg``.
+
+    ``masked_arg`` says which slots' minimum came from a masked shingle: only
+    those slots are recomputed over ``kept``, so masking a few template
+    shingles costs a few slots, not a whole signature. Equal to
+    ``signature(kept)`` (a test checks it).
+    """
+    if not masked_arg.any():
+        return sig
+    out = sig.copy()
+    a, b = permutations(len(sig), seed)
+    slots = np.flatnonzero(masked_arg)
+    if kept.size == 0:
+        out[slots] = EMPTY
+        return out
+    mixed = fmix32(kept.astype(np.uint32, copy=False))
+    best = np.full(len(slots), EMPTY, dtype=np.uint32)
+    for start in range(0, mixed.size, _BLOCK):
+        block = np.multiply(a[slots], mixed[start : start + _BLOCK])
+        block += b[slots]
+        np.minimum(best, block.min(axis=1), out=best)
+    out[slots] = best
+    return out
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int]:
+    """``(common, len(a), len(b))`` of two sorted, distinct hash arrays: every set measure from it.
+
+    >>> containment(np.array([1, 2, 3]), np.array([2, 3, 4, 5]))
+    (2, 3, 4)
+    """
+    if a.size == 0 or b.size == 0:
+        return 0, a.size, b.size
+    small, large = (a, b) if a.size <= b.size else (b, a)
+    where = np.searchsorted(large, small)
+    np.minimum(where, large.size - 1, out=where)
+    return int(np.count_nonzero(large[where] == small)), a.size, b.size
+
+
 # -- LSH ---------------------------------------------------------------------------------
 
 
@@ -279,13 +475,34 @@ def lsh_params(threshold: float, num_perm: int, recall_weight: float) -> tuple[i
     weight is ``1 - recall_weight``): missed pairs cannot be recovered later,
     extra candidates are removed by verification, so recall weighs more.
 
+    Computed here as MinHashLSH computes it (minimise the weighted areas of
+    false positives below the threshold and false negatives above it over
+    every ``b × r ≤ num_perm``), with a fixed-step Simpson rule instead of
+    ``scipy.integrate.quad``: importing datasketch's LSH imports scipy, half a
+    second of start-up for every worker. A test checks the choice against
+    datasketch over a grid of thresholds.
+
     >>> lsh_params(0.8, 128, 0.9)
     (14, 9)
     """
-    from datasketch import MinHashLSH  # imported lazily: it pulls in scipy
+    fp_weight, fn_weight = 1.0 - recall_weight, recall_weight
+    below = np.linspace(0.0, threshold, 1025)
+    above = np.linspace(threshold, 1.0, 1025)
+    best, choice = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _simpson(1.0 - (1.0 - below**r) ** b, threshold)
+            fn = _simpson((1.0 - above**r) ** b, 1.0 - threshold)
+            error = fp * fp_weight + fn * fn_weight
+            if error < best:
+                best, choice = error, (b, r)
+    return choice
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1.0 - recall_weight, recall_weight))
-    return lsh.b, lsh.r
+
+def _simpson(values: np.ndarray, width: float) -> float:
+    """Simpson's rule over equally spaced ``values`` (an odd count) spanning ``width``."""
+    h = width / (len(values) - 1)
+    return float(h / 3 * (values[0] + values[-1] + 4 * values[1:-1:2].sum() + 2 * values[2:-1:2].sum()))
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from pipeline.dedup import (
     prepared_text,
 )
 from pipeline.document import Document, replay
-from pipeline.minhash import fold
+from pipeline.minhash import fold, view_codes
 
 NEWS = clean_news()
 
@@ -52,13 +52,21 @@ def run(
     return deduplicate_documents(documents(texts, ids), stage or Dedup())
 
 
+#: Audit details that tests of issue 14 check on their own (tests/test_dedup_masking.py).
+NEW_DETAILS = ("measure", "survivor_reason")
+
+
 def dropped(docs: list[Document]) -> dict[str, dict]:
-    return {d.id: {"reason": d.dropped.reason, **d.dropped.details} for d in docs if d.dropped is not None}
+    return {
+        d.id: {"reason": d.dropped.reason, **{k: v for k, v in d.dropped.details.items() if k not in NEW_DETAILS}}
+        for d in docs
+        if d.dropped is not None
+    }
 
 
 def true_jaccard(a: str, b: str, n: int = Dedup.ngram) -> float:
     """Brute force on n-gram strings of the comparison form: independent of the stage's hashing."""
-    fa, fb = "".join(map(chr, fold(a))), "".join(map(chr, fold(b)))
+    fa, fb = "".join(map(chr, view_codes(fold(a)))), "".join(map(chr, view_codes(fold(b))))
     sa = {fa[i : i + n] for i in range(len(fa) - n + 1)}
     sb = {fb[i : i + n] for i in range(len(fb) - n + 1)}
     return len(sa & sb) / len(sa | sb)
@@ -173,12 +181,13 @@ def test_articles_sharing_a_long_quoted_paragraph_are_kept() -> None:
 def test_traditional_mirror_is_found_after_normalisation() -> None:
     simplified = article(70)
     mirror = opencc.OpenCC("s2twp").convert(simplified)  # a Taiwan site's copy: script and vocabulary
-    assert true_jaccard(simplified, mirror) < 0.3  # compared raw, the script decides
     normalised = opencc.OpenCC("t2s").convert(mirror)  # what the normalise stage hands this stage
     docs, _ = run([simplified, normalised])
     assert dropped(docs)["d01.txt"]["reason"] in (NEAR, EXACT)
+    # Unconverted, the comparison form folds the script character by character (issue 14): the
+    # mirror is still found, only its Taiwan vocabulary (軟體 for 软件...) differs.
     docs, _ = run([simplified, mirror])
-    assert dropped(docs) == {}
+    assert dropped(docs)["d01.txt"]["reason"] in (NEAR, EXACT)
 
 
 # -- chains ------------------------------------------------------------------------------------
@@ -251,7 +260,7 @@ def test_describe_lists_clusters_largest_first(tmp_path: Path) -> None:
     assert [m["id"] for m in report["top_clusters"][0]["members"]] == ["d02.txt", "d04.txt"]
     lines = (tmp_path / "dedup" / "clusters.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["size"] for line in lines] == [3, 2]
-    assert 0 < report["state_bytes_per_document"] < 1024
+    assert 0 < report["state_bytes_per_document"] < 2048  # 37 LSH bands since issue 14 (containment candidates)
 
 
 def test_merge_holds_no_more_memory_than_it_reports() -> None:
@@ -278,7 +287,7 @@ def test_merge_holds_no_more_memory_than_it_reports() -> None:
         summary.scratch.release()
         reported.append(summary.state_bytes)
     per_document = (peaks[1] - peaks[0]) / 5000
-    assert per_document <= (reported[1] - reported[0]) / 5000 < 1024
+    assert per_document <= (reported[1] - reported[0]) / 5000 < 2048
 
 
 def test_apply_makes_no_edits_and_is_idempotent() -> None:

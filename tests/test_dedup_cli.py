@@ -138,3 +138,20 @@ def test_dedup_run_is_deterministic_across_worker_counts(crawl: Path, tmp_path: 
         files["report.json"] = json.dumps({k: v for k, v in report.items() if k != "timing"}, sort_keys=True).encode()
         outputs.append(files)
     assert outputs[0] == outputs[1]
+
+
+def test_explain_one_cluster_shows_pairs_reasons_and_masking(crawl: Path, tmp_path: Path) -> None:
+    (crawl / "site2" / "a-short.txt").write_text("\n".join(NEWS[0:5]) + "\n", encoding="utf-8")  # truncated
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("dedup", str(crawl), "-o", str(out), "--workers", "1", "--explain",
+                                  "--cluster", "site2/a-short.txt")  # fmt: skip
+    assert code == 0, stderr
+    assert stdout.count("cluster ") == 1 and "kept a.txt" in stdout
+    assert "dropped site2/a-short.txt  near_duplicate  containment" in stdout
+    assert "longer content" in stdout and "masked 0/" in stdout
+    assert "pair a.txt ~ site2/a-short.txt" in stdout
+    dropped = {r["id"]: r["details"] for r in read_dropped(out)}
+    assert dropped["site2/a-short.txt"]["measure"] == "containment"
+    code, stdout, _ = invoke("dedup", str(crawl), "-o", str(out), "--force", "--workers", "1", "--explain",
+                             "--cluster", "b.txt")  # fmt: skip
+    assert code == 0 and stdout == ""  # b.txt has no copy: no cluster

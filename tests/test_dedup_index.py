@@ -33,15 +33,25 @@ def first(tmp_path: Path) -> Path:
     return out
 
 
-def test_index_format_version_1(first: Path) -> None:
+def test_index_format_version_2(first: Path) -> None:
     folder = first / INDEX_DIR
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == FORMAT and manifest["version"] == VERSION == 1
+    assert manifest["format"] == FORMAT and manifest["version"] == VERSION == 2
     assert manifest["documents"] == 4  # the survivors: the exact copy is not in the index
     assert manifest["params"] == {
         "ngram": 3, "num_perm": 128, "seed": 1, "scheme": "affine32",
-        "shingle_hash": "poly64-fmix64-hi32/1", "fold": "nfkc-casefold-drop-PZC/1",
+        "shingle_hash": "poly64-fmix64-hi32/1", "fold": "nfkc-casefold-drop-PZC-t2s/2", "view": "digits-0/1",
+        "mask_bits": 22,
     }  # fmt: skip
+    assert manifest["frequency_documents"] == 5  # every observed document counted, dropped ones too
+    buckets, counts = np.load(folder / "frequency_buckets.npy"), np.load(folder / "frequency_counts.npy")
+    texts = [article(0), article(100), article(200), article(0)]  # the short note has no shingles
+    distinct = [np.unique(Dedup().observe(Document("x", t)).shingles >> 10).size for t in texts]
+    assert (np.diff(buckets.astype(np.int64)) > 0).all() and int(counts.sum()) == sum(distinct)
+    assert int(counts.max()) >= 2  # article(0) is there twice
+    argmins = np.load(folder / "argmins.npy")
+    observed = set(Dedup().observe(Document("x", article(100))).shingles.tolist())
+    assert argmins.shape == (4, 128) and set(argmins[1].tolist()) <= observed  # each slot's shingle is the row's
     ids = [json.loads(line)["id"] for line in (folder / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert ids == ["old0.txt", "old1.txt", "old2.txt", "old4.txt"]
     signatures = np.load(folder / "signatures.npy")
@@ -65,7 +75,10 @@ def test_a_new_batch_is_deduplicated_against_the_earlier_output(first: Path, tmp
     assert set(info) == {"new1.txt", "new2.txt", "new3.txt"}
     assert info["new1.txt"][0] == NEAR and info["new1.txt"][1]["survivor"] == "old1.txt"
     assert info["new1.txt"][1]["against"] == str(first) and info["new1.txt"][1]["similarity"] >= 0.8
-    expected = {"survivor": "old2.txt", "survivor_source": "old/2.txt", "similarity": 1.0, "against": str(first)}
+    expected = {
+        "survivor": "old2.txt", "survivor_source": "old/2.txt", "measure": "exact", "similarity": 1.0,
+        "survivor_reason": "already in an earlier output", "against": str(first),
+    }  # fmt: skip
     assert info["new2.txt"] == (EXACT, expected)
     assert info["new3.txt"][1]["survivor"] == "old4.txt"  # short: matched by exact hash only
     assert Dedup().describe(summary)["dropped"]["matched_earlier"] == 3
@@ -82,7 +95,10 @@ def test_earlier_document_wins_even_when_the_new_copy_is_longer(first: Path, tmp
 
 def test_copies_inside_the_new_batch_are_still_found(first: Path) -> None:
     docs, _ = deduplicate_documents(batch([article(500), article(500)], "new"), Dedup(against=(str(first),)))
-    assert docs[1].dropped.details == {"survivor": "new0.txt", "survivor_source": "new/0.txt", "similarity": 1.0}
+    assert docs[1].dropped.details == {
+        "survivor": "new0.txt", "survivor_source": "new/0.txt", "measure": "exact", "similarity": 1.0,
+        "survivor_reason": "lower id",
+    }  # fmt: skip
 
 
 def test_another_threshold_may_be_used_against_an_index(first: Path) -> None:
@@ -118,8 +134,8 @@ def test_a_missing_or_foreign_index_is_refused(first: Path, tmp_path: Path) -> N
         Dedup(against=(str(tmp_path / "nowhere"),))
     manifest = first / INDEX_DIR / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    manifest.write_text(json.dumps({**data, "version": 2}), encoding="utf-8")
-    with pytest.raises(IndexRefused, match="version 2"):
+    manifest.write_text(json.dumps({**data, "version": 1}), encoding="utf-8")  # before issue 14
+    with pytest.raises(IndexRefused, match="version 1.*rebuild the index"):
         Dedup(against=(str(first),))
     manifest.write_text(json.dumps({**data, "format": "something-else"}), encoding="utf-8")
     with pytest.raises(IndexRefused, match="not a cleancorpus dedup index"):
