@@ -227,6 +227,8 @@ def footer_line(line: str) -> str | None:
     text = line.strip()
     if not text or len(text) > FOOTER_CHARS or _INNER_SENTENCE_END.search(text):
         return None
+    if _glued_prose(text):
+        return None  # a footer an extractor glued to a paragraph: the paragraph matters more
     if not _WORK_NOTICE.search(text):
         site = _SITE_LINE.search(text)
         if site and site.start() <= FOOTER_LEAD:
@@ -242,6 +244,50 @@ def footer_line(line: str) -> str | None:
     if len(text) <= 80 and _FOLLOW.search(text):
         return "follow"
     return None
+
+
+#: Characters of running prose (particles, pronouns, copula, common verbs): a footer's notice has
+#: few (``未经授权，不得转载。``), a reporter's sentence many.
+_PROSE_CHARS = frozenset("的了是我你他她它们这那很把被吗呢吧啊么没在就也都说")
+_PROSE_SENTENCE = regex.compile(r"[^。！？!?\n]{25,}[。！？!?]")
+
+
+def _glued_prose(text: str) -> bool:
+    """Whether a line holds, after its first characters, a sentence of real prose: 25 characters or
+    more and three prose characters (``…版权所有上海某公司实践我党我军全心全意为人民服务的宗旨，…``)."""
+    return any(sum(ch in _PROSE_CHARS for ch in m.group()) >= 3
+               for m in _PROSE_SENTENCE.finditer(text, FOOTER_LEAD // 3))
+
+
+#: Where a footer's own words end: its owner's kind, its licence number, its closing formula.
+_FOOTER_END = regex.compile(
+    r"(?:有限公司|公司|集团|网站|网|中心|报社|杂志社|出版社)(?=\p{Han})|ICP[备證证]\d+号(?:-\d+)?|"
+    r"公网安备\s*\d+号|All\s+rights\s+reserved\.?",
+    regex.IGNORECASE,
+)
+#: Longest footer cut off the front of a paragraph it was glued to.
+MAX_GLUED_FOOTER_CHARS = 80
+
+
+def glued_footer_end(line: str) -> int:
+    """Where a footer glued to the front of a paragraph ends (0 when there is none to cut).
+
+    The line reads as a footer but for the prose after it (:func:`_glued_prose`); the
+    footer part runs to the last place, within :data:`MAX_GLUED_FOOTER_CHARS`, where a
+    footer's own words end, and must read as a footer by itself.
+
+    >>> line = "网站备案号：京ICP备66742632号百分之四十一点五的读者对作品中的低级趣味表示强烈的拒绝。"
+    >>> line[:glued_footer_end(line)]
+    '网站备案号：京ICP备66742632号'
+    """
+    text = line.strip()
+    if len(text) > FOOTER_CHARS or not _glued_prose(text) or not (_SITE_LINE.search(text) or _COPYRIGHT_MARK.search(text)):
+        return 0
+    for match in reversed(list(_FOOTER_END.finditer(text, 0, min(len(text), MAX_GLUED_FOOTER_CHARS)))):
+        head = text[: match.end()]
+        if not _glued_prose(head) and footer_line(head) == "site":
+            return line.index(text[0]) + match.end()
+    return 0
 
 
 #: What a footer or a navigation line holding a sentence end must show one of (the fast path).
@@ -471,6 +517,9 @@ class Furniture:
             if not glued or glued[-1][0] < line.start:
                 for start, end, part in glued_prefixes(line.text):
                     glued.append((line.start + start, line.start + end, part))
+            footer_end = glued_footer_end(line.text)
+            if footer_end and (not glued or glued[-1][0] < line.start):
+                glued.append((line.start, line.start + footer_end, ("site",)))
         found = _with_blocks(lines, found)
         if len(found) == len(lines):
             # A document made only of such lines is a list page or a stub: the quality

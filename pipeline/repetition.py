@@ -835,8 +835,11 @@ class Repetition:
         lines = split_lines(doc.text)
         title = title_of(lines, self.max_title_chars)
         headline = headline_of(lines, self.max_title_chars)
+        # Summary boxes first: the article's own paragraph must not become the copy of its summary.
+        if doc.replace(removal_spans(doc.text, lines, summary_copies(lines)), self.name):
+            lines = split_lines(doc.text)
+            title, headline = title_of(lines, self.max_title_chars), headline_of(lines, self.max_title_chars)
         repeats = repeated_lines(lines, title, self.min_chars, self.near_min_chars, self.near_threshold, headline)
-        repeats.update((i, rule) for i, rule in summary_copies(lines).items() if i not in repeats)
         if doc.replace(removal_spans(doc.text, lines, repeats), self.name):
             # A repeated breadcrumb above the title went: the title's index moved.
             lines = split_lines(doc.text)

@@ -205,6 +205,18 @@ def test_a_tutorial_that_names_its_previous_and_next_parts_stays() -> None:
     assert Furniture().apply(Document("a", text)).text == text
 
 
+def test_a_footer_glued_to_a_paragraph_is_cut_where_its_words_end_and_a_long_notice_goes() -> None:
+    prose = "实践我党我军全心全意为人民服务的宗旨，具体到这块地方，就是我们要扶贫济困。"
+    text = "\n".join([BODY[0], "版权所有上海某某实业有限公司" + prose, BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == "\n".join([BODY[0], prose, BODY[1]])
+    # where no footer's end can be found, the line stays whole: the paragraph matters more
+    text = "\n".join([BODY[0], "版权所有 某某 " + prose, BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == text
+    notice = "Copyright © 2001-2021 本网站所刊登的各种新闻、信息和各种专题专栏资料，均为本网站版权所有"
+    text = "\n".join([BODY[0], notice, BODY[1]])
+    assert Furniture().apply(Document("a", text)).text == "\n".join(BODY[:2])
+
+
 def test_a_comment_header_alone_stays() -> None:
     text = "\n".join([BODY[0], "评论区", BODY[1]])
     assert Furniture().apply(Document("a", text)).text == text

@@ -367,3 +367,9 @@ def test_a_summary_box_that_repeats_the_article_goes(text, expected):
 @pytest.mark.parametrize("text", SUMMARY_KEEPS)
 def test_a_summary_of_its_own_stays(text):
     assert run(text).text == text
+
+
+def test_the_paragraph_a_summary_box_repeats_stays():
+    lead = "我国产业结构的优化升级，关键是加强农业，改造和提高传统产业，发展新兴产业。"
+    text = f"产业结构\n\n导读：{lead}\n\n{lead}\n\n第二段说了别的事情。"
+    assert run(text).text == f"产业结构\n\n{lead}\n\n第二段说了别的事情。"
