@@ -402,6 +402,8 @@ def _without(text: str, gone: Sequence[tuple[int, int]]) -> str:
 
 #: A line this short with no sentence end inside it is judged whole.
 LINE_CHARS = 100
+#: Rounds of judging a document (see ``Spam.apply``): a bound, never reached in practice.
+MAX_ROUNDS = 4
 #: A clause this long with no feature is prose: a sentence holding one is judged by its clauses.
 PROSE_CLAUSE_CHARS = 6
 
@@ -608,13 +610,18 @@ class Spam:
             raise ValueError(f"threshold must be at least 2 (one feature is never enough), not {self.threshold!r}")
 
     def apply(self, doc: Document) -> Document:
-        found = [v for v in judge(doc.text, self.threshold, self.keep_coherence, joins(doc), ad_removals(doc))
-                 if v.spam]
-        if not found:
-            return doc
-        for v in found:
-            decide(doc, self.name, "ad", "removed", match=doc.text[v.start:v.end][:60], score=v.score,
-                   coherence=v.coherence, features=list(v.features))
-        spans = removal_spans(doc.text, [(v.start, v.end) for v in found], "delete_span")
-        doc.replace(spans, self.name, "ad")
+        # A removal changes what a line looks like (a sentence that went leaves a short line, judged
+        # whole next time): judge again until nothing changes, so applying the stage twice changes
+        # nothing more. Each round removes text; in practice one or two rounds.
+        for _ in range(MAX_ROUNDS):
+            found = [v for v in judge(doc.text, self.threshold, self.keep_coherence, joins(doc), ad_removals(doc))
+                     if v.spam]
+            if not found:
+                break
+            for v in found:
+                decide(doc, self.name, "ad", "removed", match=doc.text[v.start:v.end][:60], score=v.score,
+                       coherence=v.coherence, features=list(v.features))
+            spans = removal_spans(doc.text, [(v.start, v.end) for v in found], "delete_span")
+            if not doc.replace(spans, self.name, "ad"):
+                break
         return doc
