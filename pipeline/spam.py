@@ -354,7 +354,10 @@ def judge(text: str, threshold: int = THRESHOLD, keep_coherence: float = KEEP_CO
         if not judge_span.marked(line_start, line_end) and not any(p.search(rest) for p in _TRIGGERS):
             continue
         line_cuts = [c - line_start for c in cuts if line_start < c < line_end]
-        if len(rest) <= LINE_CHARS and not line_cuts and not _INNER_END.search(rest) and not gone:
+        # (a line that opens and closes with clauses of plain prose, ``酒店的管理不专业，<an ad>，
+        # 服务非常差…防寒。``, is a sentence an ad was put into: judged by its clauses below, never whole)
+        if len(rest) <= LINE_CHARS and not line_cuts and not _INNER_END.search(rest) and not gone \
+                and not _prose_around(rest):
             if judge_span(line_start, line_end, keep=False):
                 continue
         for start, end in units(line, line_cuts):
@@ -416,6 +419,22 @@ def _holds_prose(sentence: str) -> bool:
     """
     return any(len(m.group().strip("，,、；;|｜。！？!? ")) >= PROSE_CLAUSE_CHARS and not span_features(m.group())
                for m in _CLAUSE.finditer(sentence))
+
+
+def _prose_around(line: str) -> bool:
+    """Whether the first and the last clause of a line are plain prose (:data:`PROSE_CLAUSE_CHARS`
+    or more, no feature): an ad put inside a sentence, not an ad line.
+
+    >>> _prose_around("酒店的管理不专业，首付4万起，售楼热线：400-739-8838 服务非常差，晚上要用自己的羽绒衣防寒。")
+    True
+    >>> _prose_around("雪肌美白祛斑霜，7天见效，官方正品限时特价，点击http://a.cn")
+    False
+    """
+    clauses = [m.group() for m in _CLAUSE.finditer(line) if m.group().strip("，,、；;|｜。！？!? ")]
+    if len(clauses) < 3:
+        return False
+    return all(len(c.strip("，,、；;|｜。！？!? ")) >= PROSE_CLAUSE_CHARS and not span_features(c)
+               for c in (clauses[0], clauses[-1]))
 
 
 def _clause_runs(line: str, start: int, end: int, gone: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

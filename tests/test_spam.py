@@ -149,3 +149,11 @@ def test_an_ad_whose_contact_a_rule_took_still_goes() -> None:
     doc = spam.Spam().apply(doc)
     assert doc.text == HOST + TAIL
     assert any("contact_removed" in e["features"] for e in doc.meta["evidence"] if e["stage"] == "spam")
+
+
+def test_an_ad_put_inside_a_short_sentence_goes_and_the_sentence_stays() -> None:
+    text = ("房间很大。\n\n酒店的管理不专业，上海某某华府，地铁口现房，首付4万起，售楼热线：400-739-8838 服务非常差，"
+            "晚上住宿要用自己的羽绒衣防寒。\n\n下次不来了。")
+    out = spam.Spam().apply(Document("a", text)).text
+    assert "酒店的管理不专业" in out and "晚上住宿要用自己的羽绒衣防寒" in out
+    assert "售楼热线" not in out and "400-739-8838" not in out
