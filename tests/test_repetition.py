@@ -333,18 +333,6 @@ TITLE_BAR_KEEPS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", TITLE_BAR_CHANGES)
-def test_copies_of_the_headline_in_a_title_bars_dress_go(text, expected):
-    doc = run(text)
-    assert doc.text == expected
-    assert {e.rule for e in doc.edits} == {"repeated_title"}
-
-
-@pytest.mark.parametrize("text", TITLE_BAR_KEEPS)
-def test_subtitles_sentences_and_bare_questions_stay(text):
-    assert run(text).text == text
-
-
 SUMMARY_CHANGES = [
     ("会议开幕\n\n内容提要：据本报北京1月8日电，全国会议今天开幕…\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。",
      "会议开幕\n\n据本报北京1月8日电，全国会议今天开幕，代表们出席。"),
@@ -357,15 +345,19 @@ SUMMARY_KEEPS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", SUMMARY_CHANGES)
-def test_a_summary_box_that_repeats_the_article_goes(text, expected):
+CHANGES_BY_RULE = [(*case, "repeated_title") for case in TITLE_BAR_CHANGES] + [
+    (*case, "repeated_summary") for case in SUMMARY_CHANGES]
+
+
+@pytest.mark.parametrize("text, expected, rule", CHANGES_BY_RULE)
+def test_title_bar_copies_and_summary_boxes_go_under_their_rule(text, expected, rule):
     doc = run(text)
     assert doc.text == expected
-    assert {e.rule for e in doc.edits} == {"repeated_summary"}
+    assert {e.rule for e in doc.edits} == {rule}
 
 
-@pytest.mark.parametrize("text", SUMMARY_KEEPS)
-def test_a_summary_of_its_own_stays(text):
+@pytest.mark.parametrize("text", TITLE_BAR_KEEPS + SUMMARY_KEEPS)
+def test_subtitles_sentences_bare_questions_and_own_summaries_stay(text):
     assert run(text).text == text
 
 
