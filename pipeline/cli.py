@@ -23,7 +23,8 @@ from .config import Config, ConfigError, build, load_config
 from .document import Document
 from .io import UndecodableError, decode_bytes, read_regular
 from .audit import read_dropped
-from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, deduplicate, masked_texts, read_clusters
+from .dedup import CLUSTERS_FILE, TEXT_STAGES, Dedup, clusters_with, masked_texts, read_clusters
+from .dedup_command import deduplicate
 from .dedup import explain as dedup_explain
 from .dedup_index import IndexRefused, check_index
 from .lock import OutputLocked

@@ -79,8 +79,9 @@ from .dedup_index import (
     write_index,
 )
 from .document import Document
-from .io import JSONL_SUFFIXES, atomic_write, inside, iter_files
+from .io import atomic_write
 from .dedup_index import MASK_BITS
+from . import text_stages
 from .minhash import (
     FOLD_VERSION,
     SCHEME,
@@ -155,9 +156,7 @@ class Observation:
 
 @functools.cache
 def _prepare_steps(names: tuple[str, ...]) -> tuple[Any, ...]:
-    from .stages import AVAILABLE  # here, not at the top: stages.py imports this module
-
-    by_name = {cls.name: cls for cls in AVAILABLE}
+    by_name = {cls.name: cls for cls in text_stages.PER_DOCUMENT}
     return tuple(by_name[name]() for name in names)
 
 
@@ -1169,15 +1168,11 @@ def _state_bytes(data: IndexData, bands: int) -> int:
 
 def _check_prepare(names: tuple[str, ...]) -> None:
     """Refuse unknown or corpus-level stages in ``prepare`` (they cannot run on one copy)."""
-    from .stages import AVAILABLE
-
-    by_name = {cls.name: cls for cls in AVAILABLE}
+    by_name = {cls.name: cls for cls in text_stages.PER_DOCUMENT}
     for name in names:
-        cls = by_name.get(name)
-        if cls is None:
-            raise ValueError(f"prepare names unknown stage {name!r}; known: {', '.join(sorted(by_name))}")
-        if hasattr(cls, "observe") or name == Dedup.name:
-            raise ValueError(f"prepare may only name per-document stages; {name!r} needs the whole corpus")
+        if name not in by_name:
+            raise ValueError(f"prepare names {name!r}: an unknown stage or one that needs the whole corpus; "
+                             f"it may only name per-document stages: {', '.join(sorted(by_name))}")
 
 
 def deduplicate_documents(
@@ -1201,60 +1196,6 @@ def deduplicate_documents(
         stage.write_artifacts(summary, Path(directory))
     summary.scratch.release()
     return [stage.apply(doc, summary) for doc in docs], summary
-
-
-# -- the standalone command --------------------------------------------------------------------
-
-
-def input_formats(path: str | Path) -> tuple[str, ...]:
-    """The output formats matching an input: JSONL in → JSONL shards out, .txt in → .txt out.
-
-    >>> input_formats("batch.jsonl.gz")
-    ('jsonl',)
-    """
-    path = Path(path)
-    files = iter_files(path) if path.is_dir() else [path]
-    kinds: set[str] = set()
-    for file in files:
-        kinds.add("jsonl" if file.name.endswith(JSONL_SUFFIXES) else "txt")
-        if len(kinds) == 2:
-            break
-    return tuple(sorted(kinds)) or ("txt",)
-
-
-def deduplicate(
-    input_path: str | Path,
-    output_dir: str | Path,
-    stage: Dedup | None = None,
-    *,
-    workers: int | None = None,
-    text_field: str | None = None,
-    id_field: str | None = None,
-    force: bool = False,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Deduplicate a folder or a file on its own; write the survivors unchanged; return the report.
-
-    Documents are compared in the form the full pipeline would give them (the
-    stage's ``prepare`` stages run on a copy; default :data:`TEXT_STAGES`),
-    and written as they were read, in the input's format.
-    """
-    from .config import Config  # here: config → stages → this module
-    from .runner import RunError, run_pipeline
-
-    stage = stage or Dedup(prepare=TEXT_STAGES)
-    for path in stage.against:
-        if inside(Path(path), Path(output_dir)) or inside(Path(output_dir), Path(path)):
-            raise RunError(f"{path}: --against may not be the output folder: a run replaces what it compares with")
-    config = Config().with_run(
-        stages=(Dedup.name,),
-        workers=workers,
-        formats=input_formats(input_path),
-        text_field=text_field,
-        id_field=id_field,
-        progress=progress,
-    )
-    return run_pipeline(input_path, output_dir, config, stages=[stage], force=force)
 
 
 def read_clusters(output_dir: str | Path) -> Iterator[dict[str, Any]]:

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.corpora import clean_news, seed_paragraphs
-from pipeline import stages
+from pipeline import text_stages as per_document
 from pipeline.config import ConfigError, parse_config
 from pipeline.dedup import (
     EXACT,
@@ -352,7 +352,7 @@ class _ToSimplified:
 
 @pytest.fixture
 def text_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stages, "AVAILABLE", stages.AVAILABLE + (_StripAds, _ToSimplified))
+    monkeypatch.setattr(per_document, "PER_DOCUMENT", per_document.PER_DOCUMENT + (_StripAds, _ToSimplified))
 
 
 def test_prepare_compares_the_cleaned_form_but_keeps_the_original(text_stages: None) -> None:

@@ -207,7 +207,7 @@ def test_noisy_benchmark_meets_what_it_claims() -> None:
 
 
 def test_masked_run_is_identical_with_one_and_two_workers(tmp_path) -> None:
-    from pipeline.dedup import deduplicate
+    from pipeline.dedup_command import deduplicate
 
     from .conftest import read_tree
 
