@@ -27,7 +27,10 @@ CPU seconds summed over workers and the MB/s one core gets through that stage.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import resource
 import subprocess
 import sys
@@ -64,8 +67,12 @@ def corpus_documents(source: str, n: int, quick: bool) -> list[tuple[str, str]]:
     return synthetic_documents(n, source=source)
 
 
-def child(input_dir: str, output_dir: str, workers: int, stages: str | None) -> None:
-    """Run one pipeline and print its measurements as JSON (runs in a fresh process)."""
+def child(input_dir: str, output_dir: str, workers: int, stages: str | None, profile: str | None = None) -> None:
+    """Run one pipeline and print its measurements as JSON (runs in a fresh process).
+
+    With ``profile``, the run is profiled (cProfile) and the statistics written
+    there; with one worker that covers every stage, since they run in this process.
+    """
     from pipeline.config import Config, RunConfig
     from pipeline.runner import run_pipeline
 
@@ -74,7 +81,13 @@ def child(input_dir: str, output_dir: str, workers: int, stages: str | None) -> 
         run = RunConfig(workers=workers, progress=False, stages=tuple(stages.split(",")))
     t0 = time.perf_counter()
     cpu0 = time.process_time()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     report = run_pipeline(input_dir, output_dir, Config(run=run), warn=lambda m: None)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     wall = time.perf_counter() - t0
     parent_cpu = time.process_time() - cpu0
     print(
@@ -102,10 +115,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="news: clean prose; noisy: the noise benchmark's pages; seeds: the seeds' "
                              "damaged paragraphs (every stage works hard); all: the three (default)")
     parser.add_argument("--quick", action="store_true", help="small corpora: a smoke run for the test suite")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile the 1-worker run (cProfile) and print its N costliest functions (own time)")
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=3, metavar=("INPUT", "OUTPUT", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]), args.stages)
+        child(args.child[0], args.child[1], int(args.child[2]), args.stages, args.profile_out)
         return 0
 
     n = 300 if args.quick else args.docs
@@ -117,15 +133,23 @@ def main(argv: list[str] | None = None) -> int:
             if not docs:
                 print(f"\n{source}: skipped (no source installed; see benchmarks/sources.py)")
                 continue
-            summary += measure_corpus(source, docs, Path(tmp) / source, args.workers, args.stages)
+            summary += measure_corpus(source, docs, Path(tmp) / source, args.workers, args.stages, args.profile)
     print("\nsummary: MB/s per core")
     for line in summary:
         print(line)
     return 0
 
 
+def top_functions(stats_file: str, n: int) -> str:
+    """The ``n`` functions with the most own time in a profile, as pstats prints them."""
+    out = io.StringIO()
+    pstats.Stats(stats_file, stream=out).strip_dirs().sort_stats("tottime").print_stats(n)
+    text = out.getvalue()
+    return "    " + text[text.find("   ncalls"):].rstrip().replace("\n", "\n    ")
+
+
 def measure_corpus(source: str, docs: list[tuple[str, str]], folder: Path, workers_list: str,
-                   stages: str | None) -> list[str]:
+                   stages: str | None, profile: int = 0) -> list[str]:
     """Run one corpus with each worker count in a fresh process; print its figures, return summary lines."""
     corpus = folder / "corpus"
     size = write_corpus(corpus, docs)
@@ -138,6 +162,9 @@ def measure_corpus(source: str, docs: list[tuple[str, str]], folder: Path, worke
                str(workers)]
         if stages:
             cmd += ["--stages", stages]
+        stats_file = f"{folder}/profile{workers}.pstats"
+        if profile and workers == 1:
+            cmd += ["--profile-out", stats_file]
         result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         wall = result["wall"]
         baseline = baseline or wall
@@ -151,6 +178,8 @@ def measure_corpus(source: str, docs: list[tuple[str, str]], folder: Path, worke
         busiest = sorted(result["stage_seconds"].items(), key=lambda kv: -kv[1])
         print("    per stage, CPU s (MB/s on one core): "
               + ", ".join(f"{k} {v:.2f} ({mb / v if v else float('inf'):.1f})" for k, v in busiest))
+        if profile and workers == 1:
+            print(top_functions(stats_file, profile))
         summary.append(f"  {source:<6} workers={workers}: {per_core:6.2f} MB/s per core, "
                        f"{mb / wall:6.2f} MB/s, speed-up x{baseline / wall:.2f}")
     return summary
