@@ -14,6 +14,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import regex
 
 from .document import Document, Edit
@@ -193,12 +194,16 @@ def junctions(edits: Sequence[Edit]) -> list[int]:
     [0, 4, 0]
     """
     points: list[int] = []
+    highest = -1  # max(points), kept as we go: most runs lie after every earlier point
     i = 0
     while i < len(edits):
         batch = _ascending_run(edits, i)
-        if points and max(points) > edits[i].start:
+        if highest > edits[i].start:
             points = _shift_points(points, edits[i : i + batch])
-        points.extend(e.start + len(e.after) for e in edits[i : i + batch])
+            highest = max(points)
+        joined = [e.start + len(e.after) for e in edits[i : i + batch]]
+        points += joined
+        highest = max(highest, joined[-1])  # a run's last edit joins furthest on
         i += batch
     return points
 
@@ -228,6 +233,8 @@ def _shift_points(points: list[int], run: Sequence[Edit]) -> list[int]:
         starts.append(e.start - shift)
         before.append(shift)
         shift += len(e.after) - len(e.before)
+    if len(points) >= _NUMPY_POINTS:
+        return _shift_points_numpy(points, run, starts, before)
     moved = []
     for p in points:
         k = bisect.bisect_left(starts, p) - 1  # the last edit starting before p
@@ -237,6 +244,21 @@ def _shift_points(points: list[int], run: Sequence[Edit]) -> list[int]:
         e = run[k]
         moved.append(max(e.start + len(e.after), p + before[k] + len(e.after) - len(e.before)))
     return moved
+
+
+#: From this many points on, moving them with numpy beats a Python loop.
+_NUMPY_POINTS = 64
+
+
+def _shift_points_numpy(points: list[int], run: Sequence[Edit], starts: list[int], before: list[int]) -> list[int]:
+    """:func:`_shift_points` on arrays (the same integers: searchsorted is the bisection)."""
+    p = np.asarray(points, dtype=np.int64)
+    k = np.searchsorted(np.asarray(starts, dtype=np.int64), p, side="left") - 1
+    joined = np.array([e.start + len(e.after) for e in run], dtype=np.int64)
+    delta = np.array([len(e.after) - len(e.before) for e in run], dtype=np.int64)
+    kk = np.maximum(k, 0)
+    moved = np.maximum(joined[kk], p + np.asarray(before, dtype=np.int64)[kk] + delta[kk])
+    return np.where(k < 0, p, moved).tolist()
 
 
 def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:
