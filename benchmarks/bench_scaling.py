@@ -188,11 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="sizes 10^3 … 10^5 (run by the tests)")
     parser.add_argument("--max", type=float, help="largest size in characters (default 10^7, quick 10^5)")
+    parser.add_argument("--sizes", help="comma-separated sizes in characters (e.g. 1e4,1e7), instead of the range")
     parser.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated, of {', '.join(KINDS)}")
     args = parser.parse_args(argv)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     if args.max:
         sizes = tuple(s for s in FULL_SIZES if s <= args.max)
+    if args.sizes:
+        sizes = tuple(int(float(s)) for s in args.sizes.split(","))
     stages = _stages()
     measures = []
     for kind in args.kinds.split(","):
