@@ -398,9 +398,14 @@ MARKERS = "?\ufffd"
 # only before non-ASCII text): normalisation widens `?` to `？` next to hanzi,
 # and a second cleaning must see the same runs as the first.
 _SIGN = r"[!->@-~\uff01-\uff5e]"  # ASCII signs, letters, digits and their full-width forms
+# A run of non-ASCII characters is one repetition (`+`), not one per character:
+# the regex module keeps state for every repetition of a group and gives up
+# (MemoryError) on a segment of some millions of them, a page without spaces
+# flattened into one line. The two alternatives never apply to the same
+# character, so the match is the same.
 _SHIFT_SEGMENT = regex.compile(
     rf"(?:(?<=[?\ufffd]){_SIGN}(?=[^\x00-\x7f]))?[^\x00-\x7f\uff01-\uff5e]"
-    rf"(?:[^\x00-\x7f\uff01-\uff5e]|{_SIGN}(?=[^\x00-\x7f]))*"
+    rf"(?:[^\x00-\x7f\uff01-\uff5e]+|{_SIGN}(?=[^\x00-\x7f]))*"
     rf"|(?<=[?\ufffd]){_SIGN}(?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
 )
 _TAG_REST = regex.compile(r"/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
