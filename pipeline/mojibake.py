@@ -601,12 +601,44 @@ def _around(text: str, ch: str, offset: int) -> frozenset[str]:
     """The two characters at ``offset`` from each occurrence of ``ch`` (1: after it, -2: before it)."""
     if not ch.isalnum():
         return frozenset()
+    if len(text) >= INDEXED_TEXT:
+        at = _CharIndex.of(text).positions(ch)
+        return frozenset(text[i + offset : i + offset + 2] for i in at if i + offset >= 0)
     found, i = set(), text.find(ch)
     while i >= 0:
         if i + offset >= 0:
             found.add(text[i + offset : i + offset + 2])
         i = text.find(ch, i + 1)
     return frozenset(found)
+
+
+#: From this length on, a text's occurrences are looked up in a :class:`_CharIndex`.
+INDEXED_TEXT = 50_000
+
+
+class _CharIndex:
+    """Where each character occurs in one text: its positions sorted by character, once.
+
+    Every lossy spot asks where its neighbours occur in the whole document;
+    scanning for each spot cost the document's length a spot, so a long
+    damaged page cost their product. Sorting the code points once (stable,
+    so each character's positions stay in text order) answers each question
+    with two bisections.
+    """
+
+    def __init__(self, text: str) -> None:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.order = np.argsort(codes, kind="stable").astype(np.int32)  # half the memory of int64
+        self.sorted = codes[self.order]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=2)  # the text one fixer round works on (kept alive while cached)
+    def of(text: str) -> _CharIndex:
+        return _CharIndex(text)
+
+    def positions(self, ch: str) -> list[int]:
+        lo, hi = np.searchsorted(self.sorted, [ord(ch), ord(ch) + 1])
+        return self.order[lo:hi].tolist()
 
 
 def _reading_scores(grid: _Readings, prev: str, nxt: str, fillers: tuple[frozenset[str], ...]) -> np.ndarray:
@@ -1453,7 +1485,14 @@ def choose(text: str, fixes: list[Fix]) -> list[Fix]:
     [(0, 2, '中文', 'x')]
     """
     taken: list[Fix] = []
+    # The taken fixes never overlap, so ordered by (start, end) their ends never
+    # decrease: a candidate overlaps one of them exactly when the last taken fix
+    # starting before the candidate's end ends after its start. Two bisections
+    # instead of a look at every taken fix (a long damaged page has thousands).
+    spans: list[tuple[int, int]] = []
     for fix in sorted(fixes, key=lambda f: -fix_gain(text, f)):
-        if all(fix[1] <= t[0] or fix[0] >= t[1] for t in taken):
+        before = bisect.bisect_left(spans, (fix[1], -1))  # the taken fixes starting before fix's end
+        if before == 0 or spans[before - 1][1] <= fix[0]:
+            bisect.insort(spans, (fix[0], fix[1]))
             taken.append(fix)
     return sorted(taken)
