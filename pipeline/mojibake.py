@@ -637,7 +637,9 @@ class _CharIndex:
         return _CharIndex(text)
 
     def positions(self, ch: str) -> list[int]:
-        lo, hi = np.searchsorted(self.sorted, [ord(ch), ord(ch) + 1])
+        # (the bounds in the array's own dtype: with Python ints numpy would
+        # cast the whole sorted array for every lookup)
+        lo, hi = np.searchsorted(self.sorted, np.array([ord(ch), ord(ch) + 1], dtype=np.uint32))
         return self.order[lo:hi].tolist()
 
 
