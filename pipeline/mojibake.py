@@ -20,7 +20,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,8 +179,7 @@ def survey(text: str) -> Survey:
     readings = _local_readings(text, garbled) if garbled else {}
     spots = tuple(sorted({i for found in readings.values() for i in found}))
     markers = tuple(m.start() for m in _LOST_BYTE.finditer(text)) if "?" in text or "\ufffd" in text else ()
-    lines = sorted({(text.rfind("\n", 0, i) + 1, _line_end(text, i)) for i in (*spots, *markers)})
-    return Survey(spots, markers, tuple(lines), other, readings)
+    return Survey(spots, markers, tuple(lines_holding(text, (*spots, *markers))), other, readings)
 
 
 def _local_readings(text: str, garbled: list[int]) -> dict[str, tuple[int, ...]]:
@@ -196,23 +195,22 @@ def _local_readings(text: str, garbled: list[int]) -> dict[str, tuple[int, ...]]
     def passed(rule: str, i: int) -> None:
         found.setdefault(rule, []).append(i)
 
+    gbk_runs: dict[str, _GbkRuns] = {}  # one per reading: each asks from its own last spot
+
     def settled(rule: str, i: int, since: int) -> bool:
         spots = found.get(rule)
-        return bool(spots) and spots[-1] >= since and _all_gbk(text, spots[-1], i)
+        if not spots or spots[-1] < since:
+            return False
+        runs = gbk_runs.get(rule) or gbk_runs.setdefault(rule, _GbkRuns(text))
+        return runs.all_gbk(spots[-1], i)
 
-    for start, end in sorted({(text.rfind("\n", 0, i) + 1, _line_end(text, i)) for i in garbled}):
-        inside = garbled[bisect.bisect_left(garbled, start) : bisect.bisect_left(garbled, end)]
+    for start, end in lines_holding(text, garbled):
         for m in _SHIFT_SEGMENT.finditer(text, start, end):
-            for i in inside:
-                inside_segment = m.start() <= i < m.end()
-                if inside_segment and not settled("gbk_frameshift", i, m.start()) and _shift_reads_better(
-                    text, m.start(), m.end(), i
-                ):
+            for i in _between(garbled, m.start(), m.end()):
+                if not settled("gbk_frameshift", i, m.start()) and _shift_reads_better(text, m.start(), m.end(), i):
                     passed("gbk_frameshift", i)
         for m in _NON_ASCII_RUN.finditer(text, start, end):
-            for i in inside:
-                if not m.start() <= i < m.end():
-                    continue
+            for i in _between(garbled, m.start(), m.end()):
                 near = text[max(m.start(), i - LOCAL_REACH) : min(m.end(), i + LOCAL_REACH + 1)]
                 for reading in (BIG5_AS_GBK, GBK_AS_BIG5):
                     if not settled(reading.rule, i, m.start()) and _reads_better(
@@ -222,6 +220,68 @@ def _local_readings(text: str, garbled: list[int]) -> dict[str, tuple[int, ...]]
                 if not settled("utf8_as_gbk", i, m.start()) and _looks_like_utf8(near):
                     passed("utf8_as_gbk", i)
     return {rule: tuple(spots) for rule, spots in found.items()}
+
+
+def _between(positions: Sequence[int], start: int, end: int) -> Sequence[int]:
+    """The sorted ``positions`` in ``[start, end)``, found by bisection (a line may hold thousands).
+
+    >>> _between([1, 4, 7, 9], 4, 9)
+    [4, 7]
+    """
+    return positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]
+
+
+def lines_holding(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
+    r"""The (start, end) of every line holding one of ``positions`` (none a line break), sorted.
+
+    Each line is searched for once, and the search for a line's start stops at
+    the previous line's end, so a document without line breaks and with
+    thousands of positions costs one pass, not one pass per position.
+
+    >>> lines_holding("ab\ncd\nef", [7, 0, 1])
+    [(0, 2), (6, 8)]
+    """
+    lines: list[tuple[int, int]] = []
+    floor = 0  # no line break before a later position's line start lies before this
+    for i in sorted(positions):
+        if lines and i < lines[-1][1]:
+            continue  # in the line found last
+        start = text.rfind("\n", floor, i) + 1 or floor
+        end = _line_end(text, i)
+        lines.append((start, end))
+        floor = end
+    return lines
+
+
+class _GbkRuns:
+    """:func:`_all_gbk` for one text, asked again and again from one anchor with a growing end.
+
+    The quick look asks, for every garbled spot, whether everything since the
+    reading's last passed spot has a GBK code; answering each question afresh
+    costs the distance, and a long line with many spots would cost their
+    number times its length. The answer for an anchor only turns from True to
+    False as the end grows, so the stretch already checked is remembered.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.anchor = -1
+        self.checked = -1  # text[anchor : checked + 1] is known ...
+        self.ok = True  # ... to be all GBK (True) or not (False)
+
+    def all_gbk(self, start: int, end: int) -> bool:
+        if start != self.anchor or end < self.checked and self.ok is False:
+            if start != self.anchor:
+                self.anchor, self.checked, self.ok = start, start - 1, True
+            else:
+                return _all_gbk(self.text, start, end)
+        if end <= self.checked:
+            return self.ok
+        if not self.ok:
+            return False
+        self.ok = _all_gbk(self.text, self.checked + 1, end)
+        self.checked = end
+        return self.ok
 
 
 def _all_gbk(text: str, start: int, end: int) -> bool:
@@ -338,9 +398,14 @@ MARKERS = "?\ufffd"
 # only before non-ASCII text): normalisation widens `?` to `？` next to hanzi,
 # and a second cleaning must see the same runs as the first.
 _SIGN = r"[!->@-~\uff01-\uff5e]"  # ASCII signs, letters, digits and their full-width forms
+# A run of non-ASCII characters is one repetition (`+`), not one per character:
+# the regex module keeps state for every repetition of a group and gives up
+# (MemoryError) on a segment of some millions of them, a page without spaces
+# flattened into one line. The two alternatives never apply to the same
+# character, so the match is the same.
 _SHIFT_SEGMENT = regex.compile(
     rf"(?:(?<=[?\ufffd]){_SIGN}(?=[^\x00-\x7f]))?[^\x00-\x7f\uff01-\uff5e]"
-    rf"(?:[^\x00-\x7f\uff01-\uff5e]|{_SIGN}(?=[^\x00-\x7f]))*"
+    rf"(?:[^\x00-\x7f\uff01-\uff5e]+|{_SIGN}(?=[^\x00-\x7f]))*"
     rf"|(?<=[?\ufffd]){_SIGN}(?=[?\ufffd])"  # `?!?`: one folded pair between two lost bytes
 )
 _TAG_REST = regex.compile(r"/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>")
@@ -536,12 +601,46 @@ def _around(text: str, ch: str, offset: int) -> frozenset[str]:
     """The two characters at ``offset`` from each occurrence of ``ch`` (1: after it, -2: before it)."""
     if not ch.isalnum():
         return frozenset()
+    if len(text) >= INDEXED_TEXT:
+        at = _CharIndex.of(text).positions(ch)
+        return frozenset(text[i + offset : i + offset + 2] for i in at if i + offset >= 0)
     found, i = set(), text.find(ch)
     while i >= 0:
         if i + offset >= 0:
             found.add(text[i + offset : i + offset + 2])
         i = text.find(ch, i + 1)
     return frozenset(found)
+
+
+#: From this length on, a text's occurrences are looked up in a :class:`_CharIndex`.
+INDEXED_TEXT = 50_000
+
+
+class _CharIndex:
+    """Where each character occurs in one text: its positions sorted by character, once.
+
+    Every lossy spot asks where its neighbours occur in the whole document;
+    scanning for each spot cost the document's length a spot, so a long
+    damaged page cost their product. Sorting the code points once (stable,
+    so each character's positions stay in text order) answers each question
+    with two bisections.
+    """
+
+    def __init__(self, text: str) -> None:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.order = np.argsort(codes, kind="stable").astype(np.int32)  # half the memory of int64
+        self.sorted = codes[self.order]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=2)  # the text one fixer round works on (kept alive while cached)
+    def of(text: str) -> _CharIndex:
+        return _CharIndex(text)
+
+    def positions(self, ch: str) -> list[int]:
+        # (the bounds in the array's own dtype: with Python ints numpy would
+        # cast the whole sorted array for every lookup)
+        lo, hi = np.searchsorted(self.sorted, np.array([ord(ch), ord(ch) + 1], dtype=np.uint32))
+        return self.order[lo:hi].tolist()
 
 
 def _reading_scores(grid: _Readings, prev: str, nxt: str, fillers: tuple[frozenset[str], ...]) -> np.ndarray:
@@ -1388,7 +1487,14 @@ def choose(text: str, fixes: list[Fix]) -> list[Fix]:
     [(0, 2, '中文', 'x')]
     """
     taken: list[Fix] = []
+    # The taken fixes never overlap, so ordered by (start, end) their ends never
+    # decrease: a candidate overlaps one of them exactly when the last taken fix
+    # starting before the candidate's end ends after its start. Two bisections
+    # instead of a look at every taken fix (a long damaged page has thousands).
+    spans: list[tuple[int, int]] = []
     for fix in sorted(fixes, key=lambda f: -fix_gain(text, f)):
-        if all(fix[1] <= t[0] or fix[0] >= t[1] for t in taken):
+        before = bisect.bisect_left(spans, (fix[1], -1))  # the taken fixes starting before fix's end
+        if before == 0 or spans[before - 1][1] <= fix[0]:
+            bisect.insort(spans, (fix[0], fix[1]))
             taken.append(fix)
     return sorted(taken)

@@ -10,9 +10,11 @@ their evidence for the audit (``audit/edits.jsonl["evidence"]``).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import regex
 
 from .document import Document, Edit
@@ -188,19 +190,75 @@ def junctions(edits: Sequence[Edit]) -> list[int]:
 
     >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 0, 1, "a")])  # "abc" → "ac" → "c"
     [0, 0]
+    >>> junctions([Edit("s", "r", 1, 2, "b"), Edit("s", "r", 4, 6, "ef", "E"), Edit("s", "r", 0, 1, "a")])
+    [0, 4, 0]
     """
     points: list[int] = []
-    highest = -1
-    for edit in edits:
-        joined = edit.start + len(edit.after)
-        delta = len(edit.after) - len(edit.before)
-        if highest > edit.start:  # an earlier point lies after this edit: shift it (one replace()'s
-            # edits come in text order, so this is the rare case and the log stays linear)
-            points = [p if p <= edit.start else max(joined, p + delta) for p in points]
-            highest = max(points, default=-1)
-        points.append(joined)
-        highest = max(highest, joined)
+    highest = -1  # max(points), kept as we go: most runs lie after every earlier point
+    i = 0
+    while i < len(edits):
+        batch = _ascending_run(edits, i)
+        if highest > edits[i].start:
+            points = _shift_points(points, edits[i : i + batch])
+            highest = max(points)
+        joined = [e.start + len(e.after) for e in edits[i : i + batch]]
+        points += joined
+        highest = max(highest, joined[-1])  # a run's last edit joins furthest on
+        i += batch
     return points
+
+
+def _ascending_run(edits: Sequence[Edit], i: int) -> int:
+    """How many edits from ``i`` on come in text order (each after where the last one joined), as one ``replace()`` makes them."""
+    n = i + 1
+    while n < len(edits) and edits[n].start >= edits[n - 1].start + len(edits[n - 1].after):
+        n += 1
+    return n - i
+
+
+def _shift_points(points: list[int], run: Sequence[Edit]) -> list[int]:
+    """``points`` moved by a run of edits in text order, as applying them one by one would move them.
+
+    One edit moves a point ``p`` after its start to ``max(joined, p + delta)``
+    (a point inside what it removed lands where it joined). A run's edits lie
+    in order, so a point is moved by every edit that starts before it: by the
+    others' deltas, then by the last one's rule. Finding that edit by
+    bisection costs log(run) a point instead of the run's length: a page
+    whose stages each made thousands of edits no longer costs their product.
+    """
+    starts: list[int] = []  # each edit's start in the text before the run
+    before: list[int] = []  # the sum of the deltas of the run's edits before it
+    shift = 0
+    for e in run:
+        starts.append(e.start - shift)
+        before.append(shift)
+        shift += len(e.after) - len(e.before)
+    if len(points) >= _NUMPY_POINTS:
+        return _shift_points_numpy(points, run, starts, before)
+    moved = []
+    for p in points:
+        k = bisect.bisect_left(starts, p) - 1  # the last edit starting before p
+        if k < 0:
+            moved.append(p)
+            continue
+        e = run[k]
+        moved.append(max(e.start + len(e.after), p + before[k] + len(e.after) - len(e.before)))
+    return moved
+
+
+#: From this many points on, moving them with numpy beats a Python loop.
+_NUMPY_POINTS = 64
+
+
+def _shift_points_numpy(points: list[int], run: Sequence[Edit], starts: list[int], before: list[int]) -> list[int]:
+    """:func:`_shift_points` on arrays (the same integers: searchsorted is the bisection)."""
+    p = np.asarray(points, dtype=np.int64)
+    k = np.searchsorted(np.asarray(starts, dtype=np.int64), p, side="left") - 1
+    joined = np.array([e.start + len(e.after) for e in run], dtype=np.int64)
+    delta = np.array([len(e.after) - len(e.before) for e in run], dtype=np.int64)
+    kk = np.maximum(k, 0)
+    moved = np.maximum(joined[kk], p + np.asarray(before, dtype=np.int64)[kk] + delta[kk])
+    return np.where(k < 0, p, moved).tolist()
 
 
 def removed_ranges(edits: Sequence[Edit]) -> list[tuple[int, int]]:

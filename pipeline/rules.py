@@ -51,6 +51,7 @@ import bisect
 import dataclasses
 import fnmatch
 import functools
+import itertools
 import re
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -753,9 +754,11 @@ def _has_text_line(text: str) -> bool:
         line = line.rstrip()
         if not line:
             continue
-        hanzi = len(_HANZI.findall(line))
-        if hanzi >= 10 or (hanzi and line[-1] in _SENTENCE_CLOSE):
-            return True
+        if line[-1] in _SENTENCE_CLOSE:
+            if _HANZI.search(line):
+                return True
+        elif next(itertools.islice(_HANZI.finditer(line), 9, None), None) is not None:
+            return True  # a tenth hanzi: stop counting there (a page flattened into one line is long)
     return False
 
 
