@@ -260,13 +260,15 @@ def repeated_lines(
 
 #: Longest dress a title bar adds to a title too short to be matched on its own.
 SHORT_TITLE_DRESS_CHARS = 14
-#: How a site's or a channel's name ends: the words Chinese sites are named with, the largest
-#: portals, or Latin letters (``CSDN``, ``bilibili``). A suffix after a dash that ends otherwise
-#: may be the article's own subtitle (``王群——记一位工程师``).
-_SITE_END = regex.compile(
-    r"(?:网|网站|之家|在线|新闻|资讯|频道|日报|晚报|早报|时报|商报|周刊|杂志|论坛|社区|博客|百科|知道|头条|号|官网|平台|"
-    r"商城|同城|图书馆|客户端|电视台|广播|订阅|中心|视频|文库|问答|网易|搜狐|新浪|腾讯|凤凰|知乎|[A-Za-z0-9.]{2,})\h*$"
+#: Words Chinese sites are named with, and the largest portals: how a site's name ends.
+_SITE_WORDS = (
+    r"(?:网|网站|之家|在线|新闻|资讯|频道|日报|晚报|早报|时报|商报|周刊|杂志|论坛|社区|博客|百科|知道|头条|官网|平台|"
+    r"商城|同城|图书馆|客户端|电视台|订阅|文库|问答|网易|搜狐|新浪|腾讯|凤凰|知乎|bilibili|CSDN)"
 )
+#: How a site's or a channel's name ends, as a title bar's suffix: those words, a few more a
+#: channel takes (号, 中心), or Latin letters (``CSDN``, ``bilibili``). A suffix after a dash that
+#: ends otherwise may be the article's own subtitle (``王群——记一位工程师``).
+_SITE_END = regex.compile(rf"(?:{_SITE_WORDS}|号|广播|中心|视频|[A-Za-z0-9.]{{2,}})\h*$")
 
 
 def _subtitle_like(text: str, bare: str) -> bool:
@@ -312,10 +314,6 @@ def _dressed_copy(lines: list[Line], i: int, headline: int, is_title: bool, min_
     return len(head_key) >= min_chars or dress <= SHORT_TITLE_DRESS_CHARS
 
 
-_SITE_WORDS = (
-    r"(?:网|网站|之家|在线|新闻|资讯|频道|日报|晚报|早报|时报|商报|周刊|杂志|论坛|社区|博客|百科|知道|头条|官网|平台|"
-    r"商城|同城|图书馆|客户端|电视台|订阅|文库|问答|网易|搜狐|新浪|腾讯|凤凰|知乎|bilibili|CSDN)"
-)
 _NAME = r"[^_|｜\s，。！？；：,!?;、“”\"（）()【】]"
 #: What follows a headline copied into running text: a gallery or page mark, or a separator and
 #: site and channel names the last of which is named like a site (``_国内新闻_中华网``), so the
