@@ -1,7 +1,8 @@
 """The stages cleancorpus knows, and the default pipeline.
 
 A pipeline is a list of stage classes in the order they run; adding a stage is
-one module and one line here. Order matters: repair before normalisation (fix
+one module and one line: in :mod:`pipeline.text_stages` for a per-document stage,
+here for a corpus-level one. Order matters: repair before normalisation (fix
 the bytes before judging the characters), normalisation before rules (rules are
 written once, in Simplified script with Chinese punctuation), rules and
 repetition before deduplication (boilerplate must not decide what counts as a
@@ -17,32 +18,12 @@ from __future__ import annotations
 
 from .boilerplate import Boilerplate
 from .dedup import Dedup
-from .furniture import Furniture
-from .normalize import Normalize
-from .quality import Quality
-from .repair import Repair
-from .repetition import Repetition
-from .rules import Rules
-from .spam import Spam
-from .stuffing import KeywordStuffing
-from .tidy import Tidy
-from .whitespace import Whitespace
+from .text_stages import CLEANING, FINISHING
 
-#: The stages ``cleancorpus run`` runs when no config names others, in order.
-DEFAULT_PIPELINE: tuple[type, ...] = (
-    Whitespace,
-    Repair,
-    Normalize,
-    Rules,
-    Spam,
-    KeywordStuffing,
-    Furniture,
-    Repetition,
-    Boilerplate,
-    Tidy,
-    Quality,
-    Dedup,
-)
+#: The stages ``cleancorpus run`` runs when no config names others, in order: the per-document
+#: stages of :mod:`pipeline.text_stages` (a new one is one line there), boilerplate between
+#: those that clean and those that finish, dedup last.
+DEFAULT_PIPELINE: tuple[type, ...] = (*CLEANING, Boilerplate, *FINISHING, Dedup)
 
 #: Stages that exist but are not in the default pipeline (enable them by name
 #: in the config's ``[run] stages``).

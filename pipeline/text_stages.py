@@ -19,8 +19,9 @@ from .stuffing import KeywordStuffing
 from .tidy import Tidy
 from .whitespace import Whitespace
 
-#: Every per-document stage, in the order the default pipeline runs them.
-PER_DOCUMENT: tuple[type, ...] = (
+#: The per-document stages that clean, in the order the default pipeline runs them; the
+#: corpus-level boilerplate stage runs after them.
+CLEANING: tuple[type, ...] = (
     Whitespace,
     Repair,
     Normalize,
@@ -29,6 +30,8 @@ PER_DOCUMENT: tuple[type, ...] = (
     KeywordStuffing,
     Furniture,
     Repetition,
-    Tidy,
-    Quality,
 )
+#: The per-document stages that finish a document after boilerplate: the sweep, the scores.
+FINISHING: tuple[type, ...] = (Tidy, Quality)
+#: Every per-document stage, in pipeline order.
+PER_DOCUMENT: tuple[type, ...] = CLEANING + FINISHING
