@@ -227,8 +227,14 @@ def footer_line(line: str) -> str | None:
     text = line.strip()
     if not text or len(text) > FOOTER_CHARS or _INNER_SENTENCE_END.search(text):
         return None
-    if _glued_prose(text):
-        return None  # a footer an extractor glued to a paragraph: the paragraph matters more
+    kind = _footer_kind(text)
+    # (a footer an extractor glued to a paragraph: the paragraph matters more; asked only of
+    # lines that read as a footer, since it reads every sentence of the line)
+    return None if kind is None or _glued_prose(text) else kind
+
+
+def _footer_kind(text: str) -> str | None:
+    """:func:`footer_line`'s reading of a short stripped line, before the glued-prose check."""
     if not _WORK_NOTICE.search(text):
         site = _SITE_LINE.search(text)
         if site and site.start() <= FOOTER_LEAD:
@@ -281,11 +287,13 @@ def glued_footer_end(line: str) -> int:
     '网站备案号：京ICP备66742632号'
     """
     text = line.strip()
-    if len(text) > FOOTER_CHARS or not _glued_prose(text) or not (_SITE_LINE.search(text) or _COPYRIGHT_MARK.search(text)):
+    # (the markers first: they are cheap and most lines have none; the prose check reads every sentence)
+    if len(text) > FOOTER_CHARS or not (_SITE_LINE.search(text) or _COPYRIGHT_MARK.search(text)) \
+            or not _glued_prose(text):
         return 0
     for match in reversed(list(_FOOTER_END.finditer(text, 0, min(len(text), MAX_GLUED_FOOTER_CHARS)))):
         head = text[: match.end()]
-        if not _glued_prose(head) and footer_line(head) == "site":
+        if footer_line(head) == "site":  # (footer_line refuses a head that still holds glued prose)
             return line.index(text[0]) + match.end()
     return 0
 
