@@ -714,8 +714,12 @@ def glued_prefixes(line: str) -> list[tuple[int, int, tuple[str, ...]]]:
         part = line[start : start + MAX_GLUED_CHARS]
         if len(part) < 2 or not _starts_like_furniture(part):
             continue
+        # A row ends before the next sentence mark, and before a clause mark (``1968年9月14日，11时…``
+        # is a clause of the sentence, no widget row).
         stop = _STOP.search(part)
         limit = stop.start() if stop else len(part)
+        clause = _CLAUSE_MARK.search(part, 0, limit)
+        limit = clause.start() if clause else limit
         ends = {e for e in range(2, limit + 1) if _ROW_END.match(part, e)}
         # (a one-character count word ends a row only after its number: 12人, not 负责人)
         ends |= {e for e in range(2, limit + 1) for n in range(1, longest + 1)
@@ -726,8 +730,6 @@ def glued_prefixes(line: str) -> list[tuple[int, int, tuple[str, ...]]]:
             if end < len(part) and not (_HANZI.match(part[end]) or part[end] in "“「《(（"
                                         or part[end].isdigit() and not part[end - 1].isdigit()):
                 continue  # the row must end where a sentence begins (or at the line's end)
-            if _CLAUSE_MARK.search(part, 0, end):
-                continue  # ``1968年9月14日，11时…``: a clause of the sentence, no widget row
             kinds = furniture_line(part[:end], at_edge=False)
             if kinds is not None and not _ends_cleanly(part[:end], kinds):
                 continue
